@@ -1,0 +1,20 @@
+// Package engine is trailhunt's only importer of OPA. It loads a set of
+// detections (Rego v1 packages under data.detections.<id>, from a directory
+// or from the defaults embedded in the binary), validates each detection's
+// METADATA against the detection contract, loads each detection's YAML filter
+// list into OPA data, compiles everything once, and evaluates CloudTrail
+// records against it.
+//
+// Invariants:
+//   - a Set is immutable once Load returns: Evaluate is safe for concurrent
+//     use, and a Set never mixes policies from two loads;
+//   - every detection is evaluated with its own prepared query, so a runtime
+//     error in one detection never hides another detection's finding;
+//   - builtin errors are errors (strict mode): a record whose evaluation
+//     failed is reported, never read as "no finding";
+//   - policies cannot reach outside the process: http.send,
+//     net.lookup_ip_addr and opa.runtime are not in the capabilities they are
+//     compiled against, and print output is discarded;
+//   - every finding's values are strings or null, keyed exactly by the
+//     detection's stats.by fields, or the record fails with a contract error.
+package engine

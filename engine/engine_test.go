@@ -1,0 +1,296 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/trailhunt/trailhunt/trail"
+)
+
+// detectionModule returns a minimal contract-abiding detection whose finding
+// is defined when cond holds, with by-fields "name" and "n".
+func detectionModule(id, finding, extra string) string {
+	return `# METADATA
+# title: ` + id + `
+# description: test detection ` + id + `
+# custom:
+#   risk:
+#     message: saw $name$
+#   stats:
+#     by: [name, n]
+package detections.` + id + `
+
+` + finding + `
+
+suppressed_by contains id if {
+	finding
+	some entry in data.trailhunt.filters.` + id + `
+	id := entry.id
+	entry.match.name[_] == finding.name
+}
+
+expired_filters contains "never" if false
+` + extra
+}
+
+const helloFinding = `finding := {"name": input.eventName, "n": null} if input.eventName == "Hello"`
+
+// writeTree writes files (path -> content) under a new temp dir.
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func record(raw string) trail.Record {
+	return trail.Record{Source: trail.Source{File: "f.json", Index: 7}, Raw: []byte(raw)}
+}
+
+var fixedNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+
+func TestLoadRejectsBrokenPolicies(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  string // substring of the error
+	}{
+		{
+			name:  "http.send is not available to policies",
+			files: map[string]string{"x/x.rego": detectionModule("x", helloFinding, `leak := http.send({"method": "GET", "url": "http://127.0.0.1/"})`)},
+			want:  "undefined function http.send",
+		},
+		{
+			name:  "opa.runtime (environment) is not available to policies",
+			files: map[string]string{"x/x.rego": detectionModule("x", helloFinding, `env := opa.runtime().env`)},
+			want:  "undefined function opa.runtime",
+		},
+		{
+			name:  "net.lookup_ip_addr is not available to policies",
+			files: map[string]string{"x/x.rego": detectionModule("x", helloFinding, `ips := net.lookup_ip_addr("example.com")`)},
+			want:  "undefined function net.lookup_ip_addr",
+		},
+		{
+			name:  "syntax error names file and line",
+			files: map[string]string{"x/x.rego": "package detections.x\n\nfinding := {\n"},
+			want:  "x/x.rego:4: rego_parse_error: unexpected eof token",
+		},
+		{
+			name:  "strict mode rejects unused variables",
+			files: map[string]string{"x/x.rego": detectionModule("x", helloFinding, "unused if {\n\ty := 1\n}")},
+			want:  "assigned var y unused",
+		},
+		{
+			name:  "no METADATA",
+			files: map[string]string{"x/x.rego": "package detections.x\n\nfinding := {}\nsuppressed_by := set()\nexpired_filters := set()\n"},
+			want:  "detection contract: detection x needs exactly one package METADATA block, found 0",
+		},
+		{
+			name:  "no stats.by",
+			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""), "#   stats:\n#     by: [name, n]\n", "", 1)},
+			want:  "custom.stats.by is missing or empty",
+		},
+		{
+			name:  "risk message names a field that is not a by-field",
+			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""), "$name$", "$nope$", 1)},
+			want:  "uses $nope$, which is not a stats.by field",
+		},
+		{
+			name:  "missing contract rule",
+			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""), `expired_filters contains "never" if false`, "", 1)},
+			want:  `detection x has no rule "expired_filters"`,
+		},
+		{
+			name:  "detection in a folder of another name",
+			files: map[string]string{"y/x.rego": detectionModule("x", helloFinding, "")},
+			want:  "detection x must live in a folder named x",
+		},
+		{
+			name:  "nested detection package",
+			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""), "package detections.x", "package detections.x.y", 1)},
+			want:  "a detection package is data.detections.<id>",
+		},
+		{
+			name:  "no detection at all",
+			files: map[string]string{"lib/lib.rego": "package lib\n\nx := 1\n"},
+			want:  "no package data.detections.<id>",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeTree(t, tt.files)
+			_, err := Load(context.Background(), Config{PolicyDir: dir, Now: fixedNow})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Load error = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestEvaluateIsolatesFailingDetection(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"hello/hello.rego": detectionModule("hello", helloFinding, ""),
+		// Two definitions of a complete rule with different values: a
+		// runtime conflict error for every record.
+		"boom/boom.rego": detectionModule("boom", `finding := {"name": "a", "n": null} if input.eventName
+finding := {"name": "b", "n": null} if input.eventName`, ""),
+		"typed/typed.rego": detectionModule("typed", `finding := {"name": "x", "n": 1} if input.eventName == "Hello"`, ""),
+	})
+	set, err := Load(context.Background(), Config{PolicyDir: dir, Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	findings, err := set.Evaluate(context.Background(), record(`{"eventName":"Hello"}`))
+	if len(findings) != 1 || findings[0].Detection != "hello" || *findings[0].Values[0] != "Hello" || findings[0].Values[1] != nil {
+		t.Errorf("findings = %+v, want hello's one finding", findings)
+	}
+	var got []string
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		var ee *EvalError
+		if !errors.As(e, &ee) {
+			t.Fatalf("error %v is not an *EvalError", e)
+		}
+		got = append(got, ee.Detection+" "+ee.Reason)
+	}
+	want := []string{"boom eval", "typed contract"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("errors = %v, want %v (full: %v)", got, want, err)
+	}
+	if !strings.Contains(err.Error(), "f.json#7: detection typed: contract: detection contract: finding key \"n\" is json.Number, want a string or null") {
+		t.Errorf("error text = %v", err)
+	}
+}
+
+func TestEvaluateRejectsNonObjectInput(t *testing.T) {
+	set, err := Load(context.Background(), Config{Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = set.Evaluate(context.Background(), record(`{"eventName": `))
+	var ee *EvalError
+	if !errors.As(err, &ee) || ee.Reason != ReasonInput {
+		t.Fatalf("err = %v, want an input EvalError", err)
+	}
+}
+
+func TestEvaluateConcurrently(t *testing.T) {
+	set, err := Load(context.Background(), Config{Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := `{"eventName":"CreateAccessKey","eventSource":"iam.amazonaws.com","requestParameters":{"userName":"bob"},
+		"userIdentity":{"type":"IAMUser","userName":"alice","arn":"arn:aws:iam::1:user/alice","accountId":"1","principalId":"P"},
+		"sourceIPAddress":"192.0.2.1","userAgent":"aws-cli","eventID":"e1","awsRegion":"us-east-1"}`
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 200 {
+				f, err := set.Evaluate(context.Background(), record(raw))
+				if err != nil || len(f) != 1 {
+					t.Errorf("Evaluate = %v, %v", f, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestDetectionSelection(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"hello/hello.rego": detectionModule("hello", helloFinding, ""),
+		"other/other.rego": detectionModule("other", helloFinding, ""),
+	})
+	set, err := Load(context.Background(), Config{PolicyDir: dir, Detections: []string{"other"}, Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := set.Detections(); len(d) != 1 || d[0].ID != "other" {
+		t.Errorf("Detections() = %+v, want only other", d)
+	}
+	_, err = Load(context.Background(), Config{PolicyDir: dir, Detections: []string{"nope"}, Now: fixedNow})
+	if !errors.Is(err, ErrUnknownDetection) || !strings.Contains(err.Error(), `"nope" (have: hello, other)`) {
+		t.Errorf("err = %v, want ErrUnknownDetection listing the ids", err)
+	}
+}
+
+func TestVersionIsAContentHash(t *testing.T) {
+	files := map[string]string{"hello/hello.rego": detectionModule("hello", helloFinding, "")}
+	a, err := Load(context.Background(), Config{PolicyDir: writeTree(t, files), Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Load(context.Background(), Config{PolicyDir: writeTree(t, files), Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Version() != b.Version() || len(a.Version()) != 12 {
+		t.Errorf("same files, versions %q and %q", a.Version(), b.Version())
+	}
+	files["hello/filters.yaml"] = "detection: hello\nfilters: []\n"
+	c, err := Load(context.Background(), Config{PolicyDir: writeTree(t, files), Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Version() == a.Version() {
+		t.Errorf("adding a filter list did not change the version %q", a.Version())
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the output:\n%s", path, got)
+	}
+}
+
+// TestEmbeddedDetections pins the metadata the host reads from the default
+// detections' METADATA blocks, and the record fields their policies see.
+func TestEmbeddedDetections(t *testing.T) {
+	set, err := Load(context.Background(), Config{Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := json.MarshalIndent(map[string]any{
+		"detections": set.Detections(),
+		"fields":     set.Fields(),
+	}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "embedded.golden.json", append(got, '\n'))
+}

@@ -1,0 +1,151 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/topdown"
+
+	"github.com/trailhunt/trailhunt/trail"
+)
+
+// Error reasons, the categories a run summary counts failed evaluations by.
+const (
+	ReasonInput    = "input"    // the record could not be turned into policy input
+	ReasonEval     = "eval"     // the policy failed at runtime (builtin error, conflict)
+	ReasonTimeout  = "timeout"  // the policy ran past its deadline or was cancelled
+	ReasonContract = "contract" // the finding did not have the contract's shape
+)
+
+// EvalError is a failed evaluation of one record by one detection (or, with
+// Reason "input", by all of them).
+type EvalError struct {
+	Detection string // "" when the record could not be read as input
+	Source    trail.Source
+	Reason    string
+	Err       error
+}
+
+func (e *EvalError) Error() string {
+	if e.Detection == "" {
+		return fmt.Sprintf("%s: %s: %v", e.Source, e.Reason, e.Err)
+	}
+	return fmt.Sprintf("%s: detection %s: %s: %v", e.Source, e.Detection, e.Reason, e.Err)
+}
+
+func (e *EvalError) Unwrap() error { return e.Err }
+
+// ReasonCode is the error's category for a run summary.
+func (e *EvalError) ReasonCode() string { return e.Reason }
+
+// Evaluate runs every detection of the set on one record. It returns the
+// findings (suppressed ones included, with SuppressedBy set) and, joined, an
+// *EvalError for each detection that failed; a failing detection does not
+// stop the others.
+func (s *Set) Evaluate(ctx context.Context, rec trail.Record) ([]trail.Finding, error) {
+	input, err := s.input.value(rec.Raw)
+	if err != nil {
+		return nil, &EvalError{Source: rec.Source, Reason: ReasonInput, Err: err}
+	}
+	var findings []trail.Finding
+	var errs []error
+	for _, d := range s.detections {
+		f, ok, err := d.evaluate(ctx, input, s.now)
+		if err != nil {
+			errs = append(errs, &EvalError{Detection: d.meta.ID, Source: rec.Source, Reason: reasonOf(err), Err: err})
+			continue
+		}
+		if ok {
+			f.Time, f.Source = rec.Time, rec.Source
+			findings = append(findings, f)
+		}
+	}
+	return findings, errors.Join(errs...)
+}
+
+func reasonOf(err error) string {
+	switch {
+	case errors.Is(err, ErrContract):
+		return ReasonContract
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled), topdown.IsCancel(err):
+		return ReasonTimeout
+	default:
+		return ReasonEval
+	}
+}
+
+func (d *detection) evaluate(ctx context.Context, input ast.Value, now time.Time) (trail.Finding, bool, error) {
+	rs, err := d.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalTime(now))
+	if err != nil {
+		return trail.Finding{}, false, err
+	}
+	if len(rs) == 0 {
+		return trail.Finding{}, false, nil
+	}
+	values, err := d.values(rs[0].Bindings["finding"])
+	if err != nil {
+		return trail.Finding{}, false, err
+	}
+	suppressed, err := stringSet(rs[0].Bindings["suppressed"])
+	if err != nil {
+		return trail.Finding{}, false, fmt.Errorf("%w: suppressed_by: %w", ErrContract, err)
+	}
+	return trail.Finding{Detection: d.meta.ID, Values: values, SuppressedBy: suppressed}, true, nil
+}
+
+// values checks a finding object against the contract (keys exactly the
+// stats.by fields, values strings or null) and orders its values by By.
+func (d *detection) values(v any) ([]*string, error) {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%w: finding is %T, want an object", ErrContract, v)
+	}
+	out := make([]*string, len(d.meta.By))
+	for i, k := range d.meta.By {
+		x, ok := obj[k]
+		if !ok {
+			return nil, fmt.Errorf("%w: finding has no key %q (stats.by)", ErrContract, k)
+		}
+		switch x := x.(type) {
+		case nil:
+		case string:
+			out[i] = &x
+		default:
+			return nil, fmt.Errorf("%w: finding key %q is %T, want a string or null", ErrContract, k, x)
+		}
+	}
+	if len(obj) != len(d.meta.By) {
+		for k := range obj {
+			if !slices.Contains(d.meta.By, k) {
+				return nil, fmt.Errorf("%w: finding has key %q, which is not in stats.by", ErrContract, k)
+			}
+		}
+	}
+	return out, nil
+}
+
+// stringSet reads a Rego set of strings (an array once converted to Go).
+func stringSet(v any) ([]string, error) {
+	l, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("got %T, want a set of strings", v)
+	}
+	if len(l) == 0 {
+		return nil, nil
+	}
+	out := make([]string, len(l))
+	for i, x := range l {
+		s, ok := x.(string)
+		if !ok {
+			return nil, fmt.Errorf("got an element of type %T, want strings", x)
+		}
+		out[i] = s
+	}
+	slices.Sort(out)
+	return out, nil
+}

@@ -1,0 +1,333 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"github.com/trailhunt/trailhunt/policies"
+	"github.com/trailhunt/trailhunt/trail"
+)
+
+// Config says which detections to load and how.
+type Config struct {
+	// PolicyDir is a directory with one folder per detection; empty means
+	// the defaults embedded in the binary.
+	PolicyDir string
+	// FilterPaths are filter-list files, or directories of *.yaml/*.yml
+	// files. Each file names its detection and replaces that detection's
+	// default filter list (the filters.yaml beside its Rego).
+	FilterPaths []string
+	// Detections selects detections by id; empty means all.
+	Detections []string
+	// Now is the time filter expiry is judged against; zero means the time
+	// Load is called.
+	Now time.Time
+}
+
+// ErrUnknownDetection is returned by Load when Config.Detections names a
+// detection that the policy set does not have.
+var ErrUnknownDetection = errors.New("unknown detection")
+
+// deniedBuiltins are builtins a detection may not call: policies evaluate
+// attacker-controlled records, so nothing may leave the process or read its
+// environment.
+var deniedBuiltins = []string{"http.send", "net.lookup_ip_addr", "opa.runtime"}
+
+// Set is a compiled, validated, immutable set of detections.
+type Set struct {
+	version    string
+	now        time.Time
+	detections []*detection // sorted by id
+	input      projection
+}
+
+type detection struct {
+	meta    trail.Detection
+	query   rego.PreparedEvalQuery
+	filters []filterEntry
+	expired []string
+}
+
+// source is one file of the policy set, named as a person would find it.
+type source struct {
+	name    string // path shown in errors, e.g. policies/x/x.rego
+	key     string // name in the version hash: independent of where the tree lives
+	dir     string // the detection folder it lives in ("." at the root)
+	content []byte
+}
+
+// Load reads, validates and compiles a policy set.
+func Load(ctx context.Context, cfg Config) (*Set, error) {
+	fsys, prefix := fs.FS(policies.FS), "policies"
+	if cfg.PolicyDir != "" {
+		fsys, prefix = os.DirFS(cfg.PolicyDir), cfg.PolicyDir
+	}
+	regoFiles, filterFiles, err := readPolicyFS(fsys, prefix)
+	if err != nil {
+		return nil, err
+	}
+	overrides, err := readFilterPaths(cfg.FilterPaths)
+	if err != nil {
+		return nil, err
+	}
+	now := cfg.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	return compile(ctx, regoFiles, filterFiles, overrides, cfg.Detections, now.UTC())
+}
+
+// readPolicyFS returns the non-test Rego files and the filters.yaml files of
+// a policy tree, in lexical order.
+func readPolicyFS(fsys fs.FS, prefix string) (regoFiles, filterFiles []source, err error) {
+	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("read policies %s: %w", filepath.Join(prefix, p), err)
+		}
+		if d.IsDir() {
+			return nil
+		}
+		base := path.Base(p)
+		isRego := strings.HasSuffix(base, ".rego") && !strings.HasSuffix(base, "_test.rego")
+		if !isRego && base != "filters.yaml" {
+			return nil
+		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return fmt.Errorf("read policies %s: %w", filepath.Join(prefix, p), err)
+		}
+		src := source{name: filepath.Join(prefix, p), key: p, dir: path.Dir(p), content: b}
+		if isRego {
+			regoFiles = append(regoFiles, src)
+		} else {
+			filterFiles = append(filterFiles, src)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(regoFiles) == 0 {
+		return nil, nil, fmt.Errorf("read policies %s: no .rego files", prefix)
+	}
+	return regoFiles, filterFiles, nil
+}
+
+// readFilterPaths reads filter-list files named on the command line; a
+// directory contributes its *.yaml and *.yml files (not recursively).
+func readFilterPaths(paths []string) ([]source, error) {
+	var out []source
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("read filters: %w", err)
+		}
+		files := []string{p}
+		if info.IsDir() {
+			files = nil
+			entries, err := os.ReadDir(p)
+			if err != nil {
+				return nil, fmt.Errorf("read filters: %w", err)
+			}
+			for _, e := range entries {
+				if ext := filepath.Ext(e.Name()); !e.IsDir() && (ext == ".yaml" || ext == ".yml") {
+					files = append(files, filepath.Join(p, e.Name()))
+				}
+			}
+			if len(files) == 0 {
+				return nil, fmt.Errorf("read filters %s: no .yaml or .yml files", p)
+			}
+		}
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return nil, fmt.Errorf("read filters: %w", err)
+			}
+			out = append(out, source{name: f, key: "filters/" + filepath.Base(f), content: b})
+		}
+	}
+	return out, nil
+}
+
+func compile(ctx context.Context, regoFiles, filterFiles, overrides []source, only []string, now time.Time) (*Set, error) {
+	modules := make(map[string]*ast.Module, len(regoFiles))
+	for _, src := range regoFiles {
+		m, err := ast.ParseModuleWithOpts(src.name, string(src.content), ast.ParserOptions{
+			ProcessAnnotation: true,
+			RegoVersion:       ast.RegoV1,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("parse policy: %w", err)
+		}
+		modules[src.name] = m
+	}
+
+	caps := ast.CapabilitiesForThisVersion()
+	caps.Builtins = slices.DeleteFunc(caps.Builtins, func(b *ast.Builtin) bool {
+		return slices.Contains(deniedBuiltins, b.Name)
+	})
+	compiler := ast.NewCompiler().
+		WithStrict(true).
+		WithCapabilities(caps).
+		WithEnablePrintStatements(false).
+		WithDefaultRegoVersion(ast.RegoV1)
+	if compiler.Compile(modules); compiler.Failed() {
+		return nil, fmt.Errorf("compile policies: %w", compiler.Errors)
+	}
+
+	dets, err := detectionsOf(compiler, regoFiles, modules)
+	if err != nil {
+		return nil, err
+	}
+	all := dets
+	if dets, err = selectDetections(dets, only); err != nil {
+		return nil, err
+	}
+
+	lists, err := filterLists(all, dets, filterFiles, overrides)
+	if err != nil {
+		return nil, err
+	}
+	filterData := make(map[string]any, len(dets))
+	for _, d := range dets {
+		d.filters = lists[d.meta.ID]
+		filterData[d.meta.ID] = filterDocument(d.filters)
+	}
+	store := inmem.NewFromObject(map[string]any{"trailhunt": map[string]any{"filters": filterData}})
+
+	for _, d := range dets {
+		q, err := rego.New(
+			rego.Compiler(compiler),
+			rego.Store(store),
+			rego.Query(fmt.Sprintf("finding := data.detections.%[1]s.finding; suppressed := data.detections.%[1]s.suppressed_by", d.meta.ID)),
+			rego.StrictBuiltinErrors(true),
+		).PrepareForEval(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("prepare detection %s (%s): %w", d.meta.ID, d.meta.File, err)
+		}
+		d.query = q
+		if d.expired, err = expiredFilters(ctx, compiler, store, d.meta.ID, now); err != nil {
+			return nil, fmt.Errorf("detection %s (%s): %w", d.meta.ID, d.meta.File, err)
+		}
+	}
+
+	return &Set{
+		version:    version(regoFiles, filterFiles, overrides),
+		now:        now,
+		detections: dets,
+		input:      projectionOf(compiler),
+	}, nil
+}
+
+// expiredFilters asks the detection which of its filter entries have
+// expired, so that expiry is decided in one place: the policy.
+func expiredFilters(ctx context.Context, c *ast.Compiler, store storage.Store, id string, now time.Time) ([]string, error) {
+	q, err := rego.New(
+		rego.Compiler(c),
+		rego.Store(store),
+		rego.Query(fmt.Sprintf("ids := data.detections.%s.expired_filters", id)),
+		rego.StrictBuiltinErrors(true),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("prepare expired_filters: %w", err)
+	}
+	rs, err := q.Eval(ctx, rego.EvalTime(now))
+	if err != nil {
+		return nil, fmt.Errorf("evaluate expired_filters: %w", err)
+	}
+	if len(rs) != 1 {
+		return nil, fmt.Errorf("%w: expired_filters is undefined", ErrContract)
+	}
+	ids, ok := rs[0].Bindings["ids"].([]any)
+	if !ok {
+		return nil, fmt.Errorf("%w: expired_filters is %T, want a set of strings", ErrContract, rs[0].Bindings["ids"])
+	}
+	out := make([]string, 0, len(ids))
+	for _, v := range ids {
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("%w: expired_filters holds %T, want strings", ErrContract, v)
+		}
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func selectDetections(dets []*detection, only []string) ([]*detection, error) {
+	if len(only) == 0 {
+		return dets, nil
+	}
+	var out []*detection
+	for _, id := range only {
+		i := slices.IndexFunc(dets, func(d *detection) bool { return d.meta.ID == id })
+		if i < 0 {
+			ids := make([]string, len(dets))
+			for j, d := range dets {
+				ids[j] = d.meta.ID
+			}
+			return nil, fmt.Errorf("%w %q (have: %s)", ErrUnknownDetection, id, strings.Join(ids, ", "))
+		}
+		if !slices.Contains(out, dets[i]) {
+			out = append(out, dets[i])
+		}
+	}
+	slices.SortFunc(out, func(a, b *detection) int { return strings.Compare(a.meta.ID, b.meta.ID) })
+	return out, nil
+}
+
+// version is a content hash of everything that shapes results: the Rego
+// files and the filter lists.
+func version(groups ...[]source) string {
+	h := sha256.New()
+	for _, g := range groups {
+		for _, s := range g {
+			fmt.Fprintf(h, "%s\x00%d\x00", s.key, len(s.content))
+			h.Write(s.content)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// Version is the policy set's content hash: the same files give the same
+// version.
+func (s *Set) Version() string { return s.version }
+
+// Now is the time filter expiry was judged against.
+func (s *Set) Now() time.Time { return s.now }
+
+// Detections returns the metadata of the loaded detections, sorted by id.
+func (s *Set) Detections() []trail.Detection {
+	out := make([]trail.Detection, len(s.detections))
+	for i, d := range s.detections {
+		out[i] = d.meta
+	}
+	return out
+}
+
+// ExpiredFilters returns "<detection>/<id>" for every filter entry that has
+// expired and so suppresses nothing, sorted.
+func (s *Set) ExpiredFilters() []string {
+	var out []string
+	for _, d := range s.detections {
+		for _, id := range d.expired {
+			out = append(out, d.meta.ID+"/"+id)
+		}
+	}
+	return out
+}
