@@ -25,10 +25,10 @@ rego-check:
 	$(OPA) check --strict $(REGO)
 
 # opa test runs twice: once for the readable PASS/FAIL lines, once for the
-# coverage gate (its JSON report goes to a file; the gate fails the target).
+# coverage report, which covergate checks per policy file (opa's own
+# --threshold judges the total, which the fully covered tests inflate).
 rego-test:
 	$(OPA) test $(REGO) fixtures/
 	@mkdir -p .cache
-	@$(OPA) test $(REGO) fixtures/ --coverage --threshold $(COVERAGE) > .cache/rego-coverage.json || \
-		{ echo "Rego coverage below $(COVERAGE)% (report: .cache/rego-coverage.json)"; exit 1; }
-	@echo "Rego coverage: $$(grep -o '"coverage": *[0-9.]*' .cache/rego-coverage.json | tail -n 1 | grep -o '[0-9.]*$$')% (gate $(COVERAGE)%)"
+	$(OPA) test $(REGO) fixtures/ --coverage > .cache/rego-coverage.json
+	$(GO) run ./internal/covergate -min $(COVERAGE) < .cache/rego-coverage.json
