@@ -1,0 +1,187 @@
+// Package aggregate computes the seed's
+//
+//	stats count min(_time) as firstTime max(_time) as lastTime by <stats.by>
+//
+// over findings, outside Rego: stats by ordered fields (count, first/last
+// time), mergeable, no I/O.
+//
+// Invariants:
+//   - a group is keyed by the finding's detection id and its ordered by-values;
+//     null (a nil value) is a value of its own, distinct from "" and from the
+//     string "null"; the key encoding is unambiguous (length-prefixed strings,
+//     a distinct marker for null), so ("a","bc") and ("ab","c") never collide;
+//   - Count is the number of findings added to the group; First and Last are
+//     the minimum and maximum of the group's non-zero finding times, in UTC,
+//     and both are zero when no finding of the group had a time;
+//   - memory grows with the number of distinct groups only, never with the
+//     number of findings: adding a finding to an existing group allocates
+//     nothing, and a new group keeps a private copy of its strings (never a
+//     reference into a caller's buffer);
+//   - merging partial tables gives exactly the table that adding every finding
+//     to one table would give, whatever the split and the merge order;
+//   - Rows and Diff return rows in one deterministic order (see Compare) and
+//     deep copies that the caller may modify freely.
+//
+// A Table is not safe for concurrent use: give each worker its own and Merge
+// them at the end.
+package aggregate
+
+import (
+	"slices"
+	"time"
+
+	"github.com/trailhunt/trailhunt/trail"
+)
+
+// group holds a group's running aggregates. Its detection and by-values live
+// in the map key only, and are decoded from it by Rows.
+type group struct {
+	count       int64
+	first, last time.Time // zero until the group sees a non-zero time
+}
+
+// observe folds one count and time range into the group. A zero first means
+// the contribution carried no time.
+func (g *group) observe(count int64, first, last time.Time) {
+	g.count += count
+	if first.IsZero() {
+		return
+	}
+	if g.first.IsZero() || first.Before(g.first) {
+		g.first = first
+	}
+	if g.last.IsZero() || last.After(g.last) {
+		g.last = last
+	}
+}
+
+// Table accumulates findings into groups. The zero value is an empty table.
+// A Table is not safe for concurrent use; use one per worker, then Merge.
+type Table struct {
+	groups map[string]*group
+	buf    []byte // scratch key buffer, reused by Add
+}
+
+// New returns an empty table.
+func New() *Table {
+	return &Table{groups: make(map[string]*group)}
+}
+
+// Add counts f in the group of (f.Detection, f.Values): count plus one, and
+// f.Time, when not zero, widens the group's first/last range. f is not
+// retained.
+func (t *Table) Add(f trail.Finding) {
+	if t.groups == nil {
+		t.groups = make(map[string]*group)
+	}
+	t.buf = appendKey(t.buf[:0], f.Detection, f.Values)
+	// The string(t.buf) conversion in a map index does not allocate.
+	g := t.groups[string(t.buf)]
+	if g == nil {
+		g = &group{}
+		t.groups[string(t.buf)] = g
+	}
+	if f.Time.IsZero() {
+		g.observe(1, time.Time{}, time.Time{})
+		return
+	}
+	ts := f.Time.UTC()
+	g.observe(1, ts, ts)
+}
+
+// Merge adds every group of o to t, as if every finding added to o had been
+// added to t. o is not modified; merging a nil table is a no-op.
+func (t *Table) Merge(o *Table) {
+	if o == nil {
+		return
+	}
+	if t.groups == nil {
+		t.groups = make(map[string]*group)
+	}
+	if o == t {
+		// Every key exists already: no insertion while ranging over the map.
+		for _, g := range t.groups {
+			g.count *= 2
+		}
+		return
+	}
+	for k, og := range o.groups {
+		g := t.groups[k]
+		if g == nil {
+			g = &group{}
+			t.groups[k] = g // keys are immutable strings: sharing is safe
+		}
+		g.observe(og.count, og.first, og.last)
+	}
+}
+
+// Len returns the number of distinct groups.
+func (t *Table) Len() int { return len(t.groups) }
+
+// Rows returns one row per group, sorted by Compare. The rows are fresh
+// copies: changing them does not affect the table.
+func (t *Table) Rows() []trail.Row {
+	rows := make([]trail.Row, 0, len(t.groups))
+	for k, g := range t.groups {
+		det, values := decodeKey(k)
+		rows = append(rows, trail.Row{
+			Detection: det,
+			Values:    values,
+			Count:     g.count,
+			First:     g.first,
+			Last:      g.last,
+		})
+	}
+	slices.SortFunc(rows, Compare)
+	return rows
+}
+
+// Compare orders rows by their group: by Detection, then by Values element by
+// element, where null sorts before any string and strings compare byte-wise;
+// when one Values list is a prefix of the other, the shorter sorts first. It
+// returns 0 exactly when two rows belong to the same group, whatever their
+// counts and times.
+func Compare(a, b trail.Row) int {
+	if c := compareStrings(a.Detection, b.Detection); c != 0 {
+		return c
+	}
+	for i := range min(len(a.Values), len(b.Values)) {
+		av, bv := a.Values[i], b.Values[i]
+		switch {
+		case av == nil && bv == nil:
+			continue
+		case av == nil:
+			return -1
+		case bv == nil:
+			return 1
+		}
+		if c := compareStrings(*av, *bv); c != 0 {
+			return c
+		}
+	}
+	return len(a.Values) - len(b.Values)
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// cloneRow deep-copies r: a fresh Values slice of fresh pointers, so that
+// neither copy can change the other's values.
+func cloneRow(r trail.Row) trail.Row {
+	c := r
+	c.Values = make([]*string, len(r.Values))
+	for i, v := range r.Values {
+		if v != nil {
+			s := *v
+			c.Values[i] = &s
+		}
+	}
+	return c
+}

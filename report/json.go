@@ -1,0 +1,133 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+
+	"github.com/trailhunt/trailhunt/trail"
+)
+
+// writeJSON writes one indented document:
+//
+//	{
+//	  "policy_version": "...",
+//	  "rows": [ {row}, ... ]
+//	}
+//
+// rows is always an array, [] when there are none.
+func writeJSON(w io.Writer, cfg Config, rows []trail.Row) error {
+	ew := &errWriter{w: w}
+	var obj, ind bytes.Buffer
+	ew.WriteString("{\n  \"policy_version\": ")
+	if err := appendJSON(&obj, cfg.PolicyVersion); err != nil {
+		return err
+	}
+	ew.Write(obj.Bytes())
+	if len(rows) == 0 {
+		ew.WriteString(",\n  \"rows\": []\n}\n")
+		return ew.err
+	}
+	ew.WriteString(",\n  \"rows\": [\n")
+	for i, r := range rows {
+		obj.Reset()
+		if err := appendRowJSON(&obj, cfg, r); err != nil {
+			return err
+		}
+		ind.Reset()
+		if err := json.Indent(&ind, obj.Bytes(), "    ", "  "); err != nil {
+			return err
+		}
+		ew.WriteString("    ")
+		ew.Write(ind.Bytes())
+		if i < len(rows)-1 {
+			ew.WriteString(",")
+		}
+		ew.WriteString("\n")
+	}
+	ew.WriteString("  ]\n}\n")
+	return ew.err
+}
+
+// writeJSONL writes one compact row object per line.
+func writeJSONL(w io.Writer, cfg Config, rows []trail.Row) error {
+	var obj bytes.Buffer
+	for _, r := range rows {
+		obj.Reset()
+		if err := appendRowJSON(&obj, cfg, r); err != nil {
+			return err
+		}
+		obj.WriteByte('\n')
+		if _, err := w.Write(obj.Bytes()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// appendRowJSON appends r as one compact JSON object whose keys are, in this
+// order: detection, the by-fields, count, firstTime, lastTime, title,
+// mitre_attack, risk_score, risk_message, policy_version.
+func appendRowJSON(b *bytes.Buffer, cfg Config, r trail.Row) error {
+	d := cfg.Detections[r.Detection]
+	b.WriteByte('{')
+	field := func(key string, v any) error {
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		if err := appendJSON(b, key); err != nil {
+			return err
+		}
+		b.WriteByte(':')
+		return appendJSON(b, v)
+	}
+	if err := field("detection", r.Detection); err != nil {
+		return err
+	}
+	for i, name := range d.By {
+		if err := field(name, r.Values[i]); err != nil { // nil *string is null
+			return err
+		}
+	}
+	fields := []struct {
+		key string
+		v   any
+	}{
+		{"count", r.Count},
+		{"firstTime", jsonTime(ctime(r.First))},
+		{"lastTime", jsonTime(ctime(r.Last))},
+		{"title", d.Title},
+		{"mitre_attack", d.AttackIDs()},
+		{"risk_score", d.Risk.Score},
+		{"risk_message", d.RiskMessage(r.Values)},
+		{"policy_version", cfg.PolicyVersion},
+	}
+	for _, f := range fields {
+		if err := field(f.key, f.v); err != nil {
+			return err
+		}
+	}
+	b.WriteByte('}')
+	return nil
+}
+
+// jsonTime is a ctime string, or nil (null) for the zero time.
+func jsonTime(t string) any {
+	if t == "" {
+		return nil
+	}
+	return t
+}
+
+// appendJSON appends the JSON encoding of v without HTML escaping (so that
+// "ATT&CK" stays readable) and without a trailing newline. Control
+// characters, invalid UTF-8 and U+2028/U+2029 are still escaped.
+func appendJSON(b *bytes.Buffer, v any) error {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	b.Truncate(b.Len() - 1) // Encode's newline
+	return nil
+}

@@ -1,0 +1,228 @@
+// Package report renders aggregated result rows as a table, JSON, JSON lines
+// or CSV, renders the run summary, and writes output files atomically.
+//
+// Every format carries, per row: "detection" (the detection id), the
+// by-fields under their seed names in the detection's By order, "count",
+// "firstTime" and "lastTime". Times are rendered like the seed's
+// security_content_ctime macro, "2006-01-02T15:04:05" in UTC; a group in
+// which no record had a time has null times in JSON and empty ones in CSV
+// and the table. The JSON formats add "title", "mitre_attack" (technique
+// ids), "risk_score", "risk_message" (the detection's risk message rendered
+// with the row's values) and "policy_version", in that order.
+//
+// Layouts:
+//   - "json": one document {"policy_version": ..., "rows": [...]}, indented
+//     by two spaces; "rows": [] when there are none;
+//   - "jsonl": one compact row object per line; nothing when no rows;
+//   - "csv": per detection, a header block: the line
+//     "detection,<by fields>,count,firstTime,lastTime" then its rows; blocks
+//     are separated by one empty line, so a single-detection report is a
+//     plain CSV file; nothing when no rows. Null and "" are both empty cells;
+//     newlines and other characters are kept as data (quoted as CSV needs);
+//   - "table": per detection, a heading "<id> — <title> (<n> rows)"; then,
+//     indented, the by-fields whose value is the same in every row as
+//     "name=value" items wrapped to the width; then aligned columns: the
+//     other by-fields, count (right-aligned), firstTime, lastTime, with null
+//     shown as "-". When the columns exceed the width budget, headers of
+//     dotted fields shrink to their last segment ("…userName"), then the
+//     widest by-field columns shrink first, down to 4 columns each (beyond
+//     that, lines overflow); cut values end with "…", except ARNs, which keep
+//     their end ("…:user/christophe"); count and the times are never cut.
+//     Widths are counted in runes, wide East Asian runes as two columns.
+//     "No findings." when there are no rows.
+//
+// Invariants:
+//   - output is deterministic: rows are written in the order given
+//     (aggregate.Table.Rows is already sorted), JSON keys in the fixed order
+//     above; the table and CSV formats keep rows of one detection together,
+//     detections in order of first appearance;
+//   - Write validates every row (known detection, one value per by-field,
+//     no by-field named like a report column) before writing a byte;
+//   - attacker-controlled values cannot act on the reader: every CSV cell
+//     starting with '=', '+', '-', '@', a tab or a carriage return is
+//     prefixed with a single quote (OWASP CSV injection); the table escapes
+//     control characters, newlines and invalid UTF-8, so one row is one line
+//     and no escape sequence reaches a terminal; JSON escapes them by
+//     construction;
+//   - an output file written through CreateAtomic is either the complete
+//     new content or the untouched previous file, never a partial file.
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/trailhunt/trailhunt/trail"
+)
+
+// Format is an output format name.
+type Format string
+
+// The output formats.
+const (
+	FormatTable Format = "table" // aligned columns for a person
+	FormatJSON  Format = "json"  // one indented document
+	FormatJSONL Format = "jsonl" // one compact object per row and line
+	FormatCSV   Format = "csv"   // one header block per detection
+)
+
+// Formats lists the valid formats in documentation order.
+var Formats = []Format{FormatTable, FormatJSON, FormatJSONL, FormatCSV}
+
+// ParseFormat returns the format named s (exactly, lower case).
+func ParseFormat(s string) (Format, error) {
+	if slices.Contains(Formats, Format(s)) {
+		return Format(s), nil
+	}
+	names := make([]string, len(Formats))
+	for i, f := range Formats {
+		names[i] = string(f)
+	}
+	return "", fmt.Errorf("unknown output format %q: valid formats are %s", s, strings.Join(names, ", "))
+}
+
+// DefaultWidth is the table width budget when Config.Width is 0.
+const DefaultWidth = 120
+
+// Config says how Write renders rows.
+type Config struct {
+	Format Format
+	// Width is the table's width budget in terminal columns; 0 means
+	// DefaultWidth. Other formats ignore it.
+	Width int
+	// Detections maps detection ids to their metadata: By (the by-field
+	// names and order), Title, ATT&CK ids and risk. Every row's detection
+	// must be present.
+	Detections map[string]trail.Detection
+	// PolicyVersion identifies the policy set; carried in JSON output.
+	PolicyVersion string
+}
+
+// Columns a report writes besides the by-fields; a by-field may not share
+// one of these names.
+var reservedColumns = []string{
+	"detection", "count", "firstTime", "lastTime",
+	"title", "mitre_attack", "risk_score", "risk_message", "policy_version",
+}
+
+// Write renders rows to w in cfg.Format. It writes nothing when the
+// configuration or a row is invalid.
+func Write(w io.Writer, cfg Config, rows []trail.Row) error {
+	width := cfg.Width
+	switch {
+	case width == 0:
+		width = DefaultWidth
+	case width < 0:
+		return fmt.Errorf("report: negative table width %d", width)
+	}
+	if _, err := ParseFormat(string(cfg.Format)); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := validate(cfg.Detections, rows); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+
+	bw := bufio.NewWriter(w)
+	var err error
+	switch cfg.Format {
+	case FormatTable:
+		err = writeTable(bw, cfg.Detections, width, rows)
+	case FormatJSON:
+		err = writeJSON(bw, cfg, rows)
+	case FormatJSONL:
+		err = writeJSONL(bw, cfg, rows)
+	case FormatCSV:
+		err = writeCSV(bw, cfg.Detections, rows)
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		return fmt.Errorf("report: writing %s: %w", cfg.Format, err)
+	}
+	return nil
+}
+
+// validate checks that every row can be rendered.
+func validate(detections map[string]trail.Detection, rows []trail.Row) error {
+	checked := make(map[string]bool)
+	for i, r := range rows {
+		d, ok := detections[r.Detection]
+		if !ok {
+			return fmt.Errorf("row %d: unknown detection %q", i, r.Detection)
+		}
+		if len(r.Values) != len(d.By) {
+			return fmt.Errorf("row %d: detection %q has %d by-fields, row has %d values",
+				i, r.Detection, len(d.By), len(r.Values))
+		}
+		if checked[r.Detection] {
+			continue
+		}
+		checked[r.Detection] = true
+		for j, f := range d.By {
+			if slices.Contains(reservedColumns, f) {
+				return fmt.Errorf("detection %q: by-field %q collides with a report column", r.Detection, f)
+			}
+			if slices.Contains(d.By[:j], f) {
+				return fmt.Errorf("detection %q: by-field %q appears twice", r.Detection, f)
+			}
+		}
+	}
+	return nil
+}
+
+// block is the rows of one detection, in input order.
+type block struct {
+	det  trail.Detection
+	rows []trail.Row
+}
+
+// blocks groups rows by detection, detections in order of first appearance.
+func blocks(detections map[string]trail.Detection, rows []trail.Row) []block {
+	var out []block
+	at := make(map[string]int)
+	for _, r := range rows {
+		i, ok := at[r.Detection]
+		if !ok {
+			i = len(out)
+			at[r.Detection] = i
+			out = append(out, block{det: detections[r.Detection]})
+		}
+		out[i].rows = append(out[i].rows, r)
+	}
+	return out
+}
+
+// ctimeLayout is the seed's security_content_ctime: %Y-%m-%dT%H:%M:%S.
+const ctimeLayout = "2006-01-02T15:04:05"
+
+// ctime renders t like security_content_ctime, in UTC; "" for the zero time.
+func ctime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(ctimeLayout)
+}
+
+// errWriter remembers the first write error so that a sequence of writes
+// can be checked once.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) WriteString(s string) {
+	if e.err == nil {
+		_, e.err = io.WriteString(e.w, s)
+	}
+}
+
+func (e *errWriter) Write(p []byte) {
+	if e.err == nil {
+		_, e.err = e.w.Write(p)
+	}
+}

@@ -1,0 +1,250 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Summary is every count of a run. Its JSON form (WriteSummaryJSON, or
+// json.Marshal) uses the snake_case names given with each field, always
+// writes every field (empty maps as {}, empty lists as []) in the order of
+// the struct, sorts map keys and expired_filters, and adds
+// records_per_second.
+type Summary struct {
+	PolicyVersion string   // policy_version: the policy set's version id
+	Detections    []string // detections: ids of the detections evaluated
+
+	Files        int64 // files: input files opened
+	Members      int64 // members: zip/tar members read
+	Bytes        int64 // bytes: input bytes read, as stored
+	Decompressed int64 // decompressed: bytes after decompression
+	Records      int64 // records: CloudTrail records read
+	NoTime       int64 // no_time: records without a usable eventTime (still evaluated)
+
+	Evaluated int64 // evaluated: records evaluated by the engine
+	Failed    int64 // failed: records that failed (loader or engine)
+
+	Skipped map[string]int64 // skipped: files, members and records skipped, by reason
+	Errors  map[string]int64 // errors: errors by reason
+
+	Findings   int64            // findings: findings shown, before aggregation
+	Rows       int64            // rows: result rows
+	Suppressed map[string]int64 // suppressed: suppressed findings per filter entry ("<detection>/<id>")
+
+	ExpiredFilters []string // expired_filters: "<detection>/<id>" of expired filter entries
+
+	Elapsed     time.Duration // elapsed_seconds: wall time, as seconds (a float)
+	Interrupted bool          // interrupted: the run was stopped before reading all input
+}
+
+// RecordsPerSecond is Records over Elapsed; 0 when Elapsed is not positive.
+func (s Summary) RecordsPerSecond() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return float64(s.Records) / s.Elapsed.Seconds()
+}
+
+// summaryJSON fixes the JSON field order and names.
+type summaryJSON struct {
+	PolicyVersion    string           `json:"policy_version"`
+	Detections       []string         `json:"detections"`
+	Files            int64            `json:"files"`
+	Members          int64            `json:"members"`
+	Bytes            int64            `json:"bytes"`
+	Decompressed     int64            `json:"decompressed"`
+	Records          int64            `json:"records"`
+	NoTime           int64            `json:"no_time"`
+	Evaluated        int64            `json:"evaluated"`
+	Failed           int64            `json:"failed"`
+	Skipped          map[string]int64 `json:"skipped"`
+	Errors           map[string]int64 `json:"errors"`
+	Findings         int64            `json:"findings"`
+	Rows             int64            `json:"rows"`
+	Suppressed       map[string]int64 `json:"suppressed"`
+	ExpiredFilters   []string         `json:"expired_filters"`
+	ElapsedSeconds   float64          `json:"elapsed_seconds"`
+	Interrupted      bool             `json:"interrupted"`
+	RecordsPerSecond float64          `json:"records_per_second"`
+}
+
+// MarshalJSON renders the summary as documented on Summary; map keys and
+// expired_filters are sorted, detections keep their order.
+func (s Summary) MarshalJSON() ([]byte, error) {
+	orEmpty := func(m map[string]int64) map[string]int64 {
+		if m == nil {
+			return map[string]int64{}
+		}
+		return m
+	}
+	orNone := func(l []string) []string {
+		if l == nil {
+			return []string{}
+		}
+		return l
+	}
+	return json.Marshal(summaryJSON{
+		PolicyVersion:    s.PolicyVersion,
+		Detections:       orNone(s.Detections),
+		Files:            s.Files,
+		Members:          s.Members,
+		Bytes:            s.Bytes,
+		Decompressed:     s.Decompressed,
+		Records:          s.Records,
+		NoTime:           s.NoTime,
+		Evaluated:        s.Evaluated,
+		Failed:           s.Failed,
+		Skipped:          orEmpty(s.Skipped),
+		Errors:           orEmpty(s.Errors),
+		Findings:         s.Findings,
+		Rows:             s.Rows,
+		Suppressed:       orEmpty(s.Suppressed),
+		ExpiredFilters:   orNone(slices.Sorted(slices.Values(s.ExpiredFilters))),
+		ElapsedSeconds:   s.Elapsed.Seconds(),
+		Interrupted:      s.Interrupted,
+		RecordsPerSecond: s.RecordsPerSecond(),
+	})
+}
+
+// WriteSummaryJSON writes s as one JSON document indented by two spaces.
+func WriteSummaryJSON(w io.Writer, s Summary) error {
+	compact, err := s.MarshalJSON()
+	if err != nil {
+		return fmt.Errorf("report: encoding summary: %w", err)
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, compact, "", "  "); err != nil {
+		return fmt.Errorf("report: encoding summary: %w", err)
+	}
+	out.WriteByte('\n')
+	if _, err := w.Write(out.Bytes()); err != nil {
+		return fmt.Errorf("report: writing summary: %w", err)
+	}
+	return nil
+}
+
+// WriteSummary writes s for a person (stderr): one aligned "label  text"
+// line per topic, maps sorted by key and omitted when empty, ending with the
+// records/s line. For example:
+//
+//	policies     v1 (1 detection: aws_createaccesskey)
+//	input        3 files, 2 members, 1.2 MiB read, 9.8 MiB decompressed
+//	records      12,000 read: 11,998 evaluated, 2 failed; 5 without time
+//	findings     4 shown in 2 rows
+//	elapsed      1.5s
+//	records/s    8,000
+func WriteSummary(w io.Writer, s Summary) error {
+	type line struct{ label, text string }
+	var lines []line
+	add := func(label, text string) { lines = append(lines, line{label, text}) }
+
+	dets := "no detections"
+	if len(s.Detections) > 0 {
+		dets = plural(int64(len(s.Detections)), "detection") + ": " + strings.Join(s.Detections, ", ")
+	}
+	if s.PolicyVersion != "" {
+		add("policies", s.PolicyVersion+" ("+dets+")")
+	} else {
+		add("policies", dets)
+	}
+	add("input", plural(s.Files, "file")+", "+plural(s.Members, "member")+", "+
+		humanBytes(s.Bytes)+" read, "+humanBytes(s.Decompressed)+" decompressed")
+	records := group(s.Records) + " read: " + group(s.Evaluated) + " evaluated, " + group(s.Failed) + " failed"
+	if s.NoTime > 0 {
+		records += "; " + group(s.NoTime) + " without time"
+	}
+	add("records", records)
+	if len(s.Skipped) > 0 {
+		add("skipped", counts(s.Skipped))
+	}
+	if len(s.Errors) > 0 {
+		add("errors", counts(s.Errors))
+	}
+	add("findings", group(s.Findings)+" shown in "+plural(s.Rows, "row"))
+	if len(s.Suppressed) > 0 {
+		add("suppressed", counts(s.Suppressed))
+	}
+	if len(s.ExpiredFilters) > 0 {
+		add("expired", strings.Join(slices.Sorted(slices.Values(s.ExpiredFilters)), ", "))
+	}
+	elapsed := s.Elapsed.Round(time.Millisecond).String()
+	if s.Interrupted {
+		elapsed += " (interrupted: results are partial)"
+	}
+	add("elapsed", elapsed)
+	add("records/s", group(int64(math.Round(s.RecordsPerSecond()))))
+
+	labelW := 0
+	for _, l := range lines {
+		labelW = max(labelW, len(l.label))
+	}
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(padRight(l.label, labelW+2))
+		b.WriteString(sanitize(l.text))
+		b.WriteByte('\n')
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("report: writing summary: %w", err)
+	}
+	return nil
+}
+
+// counts renders a map as "key: n, key: n", keys sorted.
+func counts(m map[string]int64) string {
+	parts := make([]string, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, k+": "+group(m[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// plural renders "1 file", "2 files", with digit grouping.
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return group(n) + " " + noun + "s"
+}
+
+// group renders n with a comma every three digits: 1234567 -> "1,234,567".
+func group(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// humanBytes renders a byte count in binary units: "512 B", "1.5 MiB".
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	v, i := float64(n), -1
+	for v >= unit && i < 5 {
+		v /= unit
+		i++
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64) + " " + string("KMGTPE"[i]) + "iB"
+}

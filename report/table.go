@@ -1,0 +1,240 @@
+package report
+
+import (
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/trailhunt/trailhunt/trail"
+)
+
+// Table layout (see the package documentation), for example:
+//
+//	aws_createaccesskey — AWS CreateAccessKey (2 rows)
+//	  eventName=CreateAccessKey  eventSource=iam.amazonaws.com  errorCode=success
+//	  src          eventID                               count  firstTime            lastTime
+//	  203.0.113.7  8e3b0c2a-7d3e-4a59-9e36-0f6b1c2d3e4f      3  2024-07-30T21:53:13  2024-07-30T22:10:01
+//	  203.0.113.9  f47ac10b-58cc-4372-a567-0e02b2c3d479      1
+
+const (
+	colSep    = "  "
+	indent    = "  " // body lines (hoisted values, columns) under the heading
+	nullCell  = "-"
+	minColumn = 4 // a shrunk by-field column keeps at least "abc…"
+)
+
+func writeTable(w io.Writer, detections map[string]trail.Detection, budget int, rows []trail.Row) error {
+	ew := &errWriter{w: w}
+	if len(rows) == 0 {
+		ew.WriteString("No findings.\n")
+		return ew.err
+	}
+	for i, b := range blocks(detections, rows) {
+		if i > 0 {
+			ew.WriteString("\n")
+		}
+		for _, line := range tableBlock(b, budget) {
+			ew.WriteString(line)
+			ew.WriteString("\n")
+		}
+	}
+	return ew.err
+}
+
+// tableBlock renders one detection's rows as lines without newlines.
+func tableBlock(b block, budget int) []string {
+	var lines []string
+
+	n := len(b.rows)
+	heading := sanitize(b.det.ID)
+	if t := sanitize(b.det.Title); t != "" {
+		heading += " — " + t
+	}
+	if n == 1 {
+		heading += " (1 row)"
+	} else {
+		heading += " (" + strconv.Itoa(n) + " rows)"
+	}
+	lines = append(lines, cut(heading, budget))
+
+	// Hoist by-fields with one value across all rows.
+	var hoisted []string
+	var colFields []int
+	for i, name := range b.det.By {
+		if sameValue(b.rows, i) {
+			hoisted = append(hoisted, sanitize(name)+"="+cellText(b.rows[0].Values[i]))
+		} else {
+			colFields = append(colFields, i)
+		}
+	}
+	lines = append(lines, wrapItems(hoisted, budget)...)
+
+	// Columns: the remaining by-fields, then count, firstTime, lastTime.
+	ncol := len(colFields) + 3
+	header := make([]string, 0, ncol)
+	for _, i := range colFields {
+		header = append(header, sanitize(b.det.By[i]))
+	}
+	header = append(header, "count", "firstTime", "lastTime")
+	cells := make([][]string, n)
+	for r, row := range b.rows {
+		c := make([]string, 0, ncol)
+		for _, i := range colFields {
+			c = append(c, cellText(row.Values[i]))
+		}
+		cells[r] = append(c, strconv.FormatInt(row.Count, 10), ctime(row.First), ctime(row.Last))
+	}
+	// Natural width: the widest of header and values. Compact width: the
+	// same with the header cut to its last segment ("…userName").
+	widths := make([]int, ncol)
+	compact := make([]int, len(colFields))
+	for j := range ncol {
+		for _, c := range cells {
+			widths[j] = max(widths[j], width(c[j]))
+		}
+		if j < len(compact) {
+			compact[j] = max(widths[j], width(compactHeader(header[j])))
+		}
+		widths[j] = max(widths[j], width(header[j]))
+	}
+	fixed := 0
+	for _, wd := range widths[len(colFields):] {
+		fixed += wd
+	}
+	fit(widths[:len(colFields)], compact, budget-len(indent)-fixed-len(colSep)*(ncol-1))
+
+	countCol := len(colFields)
+	var cutCell func(string, int) string
+	render := func(c []string) string {
+		var sb strings.Builder
+		for j, s := range c {
+			if j > 0 {
+				sb.WriteString(colSep)
+			}
+			s = cutCell(s, widths[j])
+			if j == countCol {
+				sb.WriteString(padLeft(s, widths[j]))
+			} else {
+				sb.WriteString(padRight(s, widths[j]))
+			}
+		}
+		return strings.TrimRight(sb.String(), " ")
+	}
+	cutCell = cutHeader
+	lines = append(lines, indent+render(header))
+	cutCell = cutValue
+	for _, c := range cells {
+		lines = append(lines, indent+render(c))
+	}
+	return lines
+}
+
+// sameValue reports whether by-value i is the same (both null, or equal
+// strings) in every row.
+func sameValue(rows []trail.Row, i int) bool {
+	first := rows[0].Values[i]
+	for _, r := range rows[1:] {
+		v := r.Values[i]
+		if (v == nil) != (first == nil) || (v != nil && *v != *first) {
+			return false
+		}
+	}
+	return true
+}
+
+// cellText is the sanitized display text of a by-value; "-" for null.
+func cellText(v *string) string {
+	if v == nil {
+		return nullCell
+	}
+	return sanitize(*v)
+}
+
+// wrapItems lays name=value items out on indented lines of at most budget
+// columns, two spaces apart; an item too long for a line of its own is cut.
+func wrapItems(items []string, budget int) []string {
+	var lines []string
+	avail := max(budget-len(indent), 1)
+	var cur strings.Builder
+	curW := 0
+	for _, it := range items {
+		it = cut(it, avail)
+		w := width(it)
+		if curW > 0 && curW+len(colSep)+w > avail {
+			lines = append(lines, indent+cur.String())
+			cur.Reset()
+			curW = 0
+		}
+		if curW > 0 {
+			cur.WriteString(colSep)
+			curW += len(colSep)
+		}
+		cur.WriteString(it)
+		curW += w
+	}
+	if curW > 0 {
+		lines = append(lines, indent+cur.String())
+	}
+	return lines
+}
+
+// fit shrinks widths in place so that they sum to at most budget. First,
+// columns whose header is wider than their values take their compact width
+// (header cut to its last segment), left to right, until the total fits or
+// none is left. Then the widest columns shrink first: every column wider
+// than some cap C is cut to C (or C+1, for the leftmost ones, to use the
+// whole budget), and narrower columns are left alone. No column goes below
+// minColumn (or its own width if smaller); when even that does not fit, the
+// table overflows the budget.
+func fit(widths, compact []int, budget int) {
+	total := 0
+	for _, w := range widths {
+		total += w
+	}
+	for i := range widths {
+		if total <= budget {
+			return
+		}
+		if compact[i] < widths[i] {
+			total -= widths[i] - compact[i]
+			widths[i] = compact[i]
+		}
+	}
+	if total <= budget {
+		return
+	}
+	widest := slices.Max(widths)
+	capped := func(c int) int {
+		s := 0
+		for _, w := range widths {
+			s += min(w, c)
+		}
+		return s
+	}
+	// Largest cap in [minColumn, widest) whose total fits.
+	lo, hi := minColumn, widest-1
+	if capped(lo) > budget {
+		hi = lo
+	} else {
+		for lo < hi {
+			mid := (lo + hi + 1) / 2
+			if capped(mid) <= budget {
+				lo = mid
+			} else {
+				hi = mid - 1
+			}
+		}
+	}
+	c := lo
+	spare := budget - capped(c)
+	for i, w := range widths {
+		if w > c {
+			widths[i] = c
+			if spare > 0 {
+				widths[i]++
+				spare--
+			}
+		}
+	}
+}
