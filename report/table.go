@@ -43,8 +43,7 @@ func writeTable(w io.Writer, detections map[string]trail.Detection, budget int, 
 }
 
 // tableBlock renders one detection's rows as lines without newlines.
-func tableBlock(b block, budget int) []string {
-	var lines []string
+func tableBlock(b block, budget int) (lines []string) {
 
 	n := len(b.rows)
 	heading := sanitize(b.det.ID)
@@ -69,6 +68,16 @@ func tableBlock(b block, budget int) []string {
 		}
 	}
 	lines = append(lines, wrapItems(hoisted, budget)...)
+
+	// Columns that cannot be shown at a readable width are left out, least
+	// important first, and named in a footer line.
+	colFields, omitted := selectColumns(b, colFields, budget)
+	defer func() {
+		if len(omitted) > 0 {
+			lines = append(lines, wrapItems([]string{"not shown at this width: " + strings.Join(omitted, ", "),
+				"(see --width, or --format json/csv)"}, budget)...)
+		}
+	}()
 
 	// Columns: the remaining by-fields, then count, firstTime, lastTime.
 	ncol := len(colFields) + 3
@@ -128,6 +137,58 @@ func tableBlock(b block, budget int) []string {
 		lines = append(lines, indent+render(c))
 	}
 	return lines
+}
+
+// readableColumn is the width below which a cut value is no longer worth
+// showing: a column is left out rather than cut narrower than this.
+const readableColumn = 14
+
+// selectColumns picks the by-field columns (indexes into By, in By order)
+// that fit the budget at a readable width. Columns are kept in order of
+// importance: the fields the detection's risk message names (the who, whom
+// and from where of a finding), then the others in By order. It returns the
+// kept columns and the names of those left out.
+func selectColumns(b block, cols []int, budget int) (kept []int, omitted []string) {
+	need := len(indent) + width("count") + 2*len("2006-01-02T15:04:05") + 3*len(colSep)
+	for _, r := range b.rows {
+		need = max(need, len(indent)+width(strconv.FormatInt(r.Count, 10))+2*len("2006-01-02T15:04:05")+3*len(colSep))
+	}
+	colWidth := func(i int) int {
+		w := width(compactHeader(sanitize(b.det.By[i])))
+		for _, r := range b.rows {
+			w = max(w, width(cellText(r.Values[i])))
+		}
+		return min(w, readableColumn)
+	}
+	keep := make([]bool, len(b.det.By))
+	for _, i := range importance(b.det, cols) {
+		if w := colWidth(i) + len(colSep); need+w <= budget {
+			need += w
+			keep[i] = true
+		}
+	}
+	for _, i := range cols {
+		if keep[i] {
+			kept = append(kept, i)
+		} else {
+			omitted = append(omitted, sanitize(b.det.By[i]))
+		}
+	}
+	return kept, omitted
+}
+
+// importance orders by-field indexes: those named in the risk message
+// first, in message order, then the rest in By order.
+func importance(d trail.Detection, cols []int) []int {
+	rank := func(i int) int {
+		if p := strings.Index(d.Risk.Message, "$"+d.By[i]+"$"); p >= 0 {
+			return p
+		}
+		return len(d.Risk.Message) + i
+	}
+	out := slices.Clone(cols)
+	slices.SortStableFunc(out, func(a, b int) int { return rank(a) - rank(b) })
+	return out
 }
 
 // sameValue reports whether by-value i is the same (both null, or equal
@@ -201,7 +262,7 @@ func fit(widths, compact []int, budget int) {
 			widths[i] = compact[i]
 		}
 	}
-	if total <= budget {
+	if total <= budget || len(widths) == 0 {
 		return
 	}
 	widest := slices.Max(widths)

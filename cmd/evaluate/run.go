@@ -1,0 +1,253 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/trailhunt/trailhunt/engine"
+	"github.com/trailhunt/trailhunt/loader"
+	"github.com/trailhunt/trailhunt/report"
+	"github.com/trailhunt/trailhunt/sweep"
+	"github.com/trailhunt/trailhunt/trail"
+)
+
+// run is the whole command: it maps arguments and streams to an exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	start := time.Now()
+	cfg, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "evaluate: %v\n", err)
+		return exitUsage
+	}
+	set, err := engine.Load(ctx, engine.Config{
+		PolicyDir:   cfg.policies,
+		FilterPaths: cfg.filters,
+		Detections:  cfg.detections,
+		Now:         cfg.now,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "evaluate: %v\n", err)
+		return exitUsage
+	}
+	if cfg.version {
+		fmt.Fprintf(stdout, "trailhunt %s\npolicy set %s (%d detections)\n", buildVersion(), set.Version(), len(set.Detections()))
+		return exitOK
+	}
+	if !cfg.formatSet {
+		cfg.format = report.FormatJSONL
+		if isTerminal(stdout) {
+			cfg.format = report.FormatTable
+		}
+	}
+
+	out, commit, err := openOutput(cfg.output, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "evaluate: %v\n", err)
+		return exitUsage
+	}
+
+	rd := loader.New(loader.Config{MaxRecordBytes: cfg.maxRecord, MaxDecompressedBytes: cfg.maxDecompress, Stdin: stdin})
+	errs := &errorPrinter{w: stderr, max: cfg.maxErrors, quiet: cfg.quiet}
+	stopProgress := startProgress(ctx, cfg.quiet, stderr, rd, start)
+	res := sweep.Run(ctx, sweep.Config{
+		Paths:   cfg.paths,
+		Workers: cfg.workers,
+		Since:   cfg.since,
+		Until:   cfg.until,
+		OnError: errs.print,
+	}, rd, set)
+	stopProgress()
+	errs.flush()
+
+	rows := res.Table.Rows()
+	detections := map[string]trail.Detection{}
+	for _, d := range set.Detections() {
+		detections[d.ID] = d
+	}
+	code := exitOK
+	werr := report.Write(out, report.Config{Format: cfg.format, Width: cfg.width, Detections: detections, PolicyVersion: set.Version()}, rows)
+	if err := commit(werr); err != nil {
+		fmt.Fprintf(stderr, "evaluate: write results: %v\n", err)
+		code = exitOutput
+	}
+
+	sum := summarize(set, rd.Stats(), res, int64(len(rows)), time.Since(start))
+	if !cfg.quiet {
+		if err := report.WriteSummary(stderr, sum); err != nil && code == exitOK {
+			code = exitOutput
+		}
+	}
+	if cfg.summary != "" {
+		if err := writeSummaryFile(cfg.summary, sum); err != nil {
+			fmt.Fprintf(stderr, "evaluate: write summary: %v\n", err)
+			code = exitOutput
+		}
+	}
+	return exitCode(code, cfg.failOnFindings, sum)
+}
+
+// exitCode applies the priorities of exit.go.
+func exitCode(code int, failOnFindings bool, s report.Summary) int {
+	switch {
+	case code != exitOK:
+		return code
+	case s.Interrupted:
+		return exitInterrupted
+	case s.Failed > 0 || len(s.Errors) > 0:
+		return exitIncomplete
+	case failOnFindings && s.Findings > 0:
+		return exitFindings
+	}
+	return exitOK
+}
+
+func summarize(set *engine.Set, ls loader.Stats, res sweep.Result, rows int64, elapsed time.Duration) report.Summary {
+	skipped := map[string]int64{}
+	for _, m := range []map[string]int64{ls.Skipped, res.Skipped} {
+		for k, v := range m {
+			skipped[k] += v
+		}
+	}
+	errs := map[string]int64{}
+	for k, v := range ls.Errors {
+		errs[k] += v
+	}
+	for k, v := range res.Errors {
+		errs["eval_"+k] += v
+	}
+	ids := []string{}
+	for _, d := range set.Detections() {
+		ids = append(ids, d.ID)
+	}
+	return report.Summary{
+		PolicyVersion:  set.Version(),
+		Detections:     ids,
+		Files:          ls.Files,
+		Members:        ls.Members,
+		Bytes:          ls.Bytes,
+		Decompressed:   ls.Decompressed,
+		Records:        ls.Records + ls.FailedRecords,
+		NoTime:         ls.NoTime,
+		Evaluated:      res.Evaluated,
+		Failed:         res.Failed + ls.FailedRecords,
+		Skipped:        skipped,
+		Errors:         errs,
+		Findings:       res.Findings,
+		Rows:           rows,
+		Suppressed:     res.Suppressed,
+		ExpiredFilters: set.ExpiredFilters(),
+		Elapsed:        elapsed,
+		Interrupted:    res.Interrupted,
+	}
+}
+
+// openOutput returns where results go and a function that finishes it: on
+// success the file is committed atomically, on a write error it is aborted.
+func openOutput(path string, stdout io.Writer) (io.Writer, func(error) error, error) {
+	if path == "" {
+		return stdout, func(err error) error { return err }, nil
+	}
+	f, err := report.CreateAtomic(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open output: %w", err)
+	}
+	return f, func(err error) error {
+		if err != nil {
+			return errors.Join(err, f.Abort())
+		}
+		return f.Commit()
+	}, nil
+}
+
+func writeSummaryFile(path string, s report.Summary) error {
+	f, err := report.CreateAtomic(path)
+	if err != nil {
+		return err
+	}
+	if err := report.WriteSummaryJSON(f, s); err != nil {
+		return errors.Join(err, f.Abort())
+	}
+	return f.Commit()
+}
+
+// errorPrinter prints the first max errors and counts the rest.
+type errorPrinter struct {
+	w          io.Writer
+	max        int
+	quiet      bool
+	n, dropped int
+}
+
+func (p *errorPrinter) print(err error) {
+	if p.quiet || p.n >= p.max {
+		p.dropped++
+		return
+	}
+	p.n++
+	fmt.Fprintf(p.w, "evaluate: %v\n", err)
+}
+
+func (p *errorPrinter) flush() {
+	if p.dropped > 0 && !p.quiet {
+		fmt.Fprintf(p.w, "evaluate: %d more errors not shown (--max-errors %d); the summary counts them all\n", p.dropped, p.max)
+	}
+}
+
+// startProgress shows a live progress line on stderr when it is a terminal.
+func startProgress(ctx context.Context, quiet bool, stderr io.Writer, rd *loader.Reader, start time.Time) (stop func()) {
+	if quiet || !isTerminal(stderr) {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				fmt.Fprint(stderr, "\r\x1b[K")
+				return
+			case <-ctx.Done():
+			case <-tick.C:
+			}
+			s := rd.Stats()
+			p := report.Progress{Files: s.Files, Bytes: s.Bytes, Records: s.Records, Elapsed: time.Since(start)}
+			fmt.Fprintf(stderr, "\r\x1b[K%s", p.Line())
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func buildVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " " + s.Value[:12]
+		}
+	}
+	return v
+}
