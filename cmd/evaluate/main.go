@@ -1,0 +1,18 @@
+// Command evaluate runs trailhunt's detections over CloudTrail logs: files,
+// directory trees, gzip, zip and tar archives, or standard input. See the
+// README for flags, output formats and exit codes.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,82 @@
+// Package loader turns inputs into CloudTrail records with provenance; it
+// knows no policy.
+//
+// A [Reader] walks files, directory trees and stdin ([Reader.Inputs]) and
+// streams the records of each input ([Reader.Records]) as [trail.Record]
+// values carrying their [trail.Source]: file, archive member and 0-based
+// record index.
+//
+// # Formats
+//
+// Formats are detected by content, never by file name:
+//
+//   - gzip (magic 1f 8b), multi-member streams included; its output is
+//     detected again, so .json.gz and .tar.gz both work. Gzip inside gzip is
+//     reported as "unsupported".
+//   - zip (PK\x03\x04): members in archive order. A zip on stdin or a pipe is
+//     spooled to a temporary file of at most MaxDecompressedBytes, removed
+//     when done.
+//   - tar ("ustar" at offset 257), plain or gzip'd.
+//   - JSON: {"Records":[...]} as CloudTrail delivers it to S3 (other
+//     top-level keys are tolerated, and several such objects may follow each
+//     other); a bare array of records (console and event-history exports);
+//     JSON lines; a single event object. A UTF-8 byte order mark is ignored.
+//
+// Each archive member is detected again (plain or gzip'd JSON); an archive
+// inside an archive is "unsupported".
+//
+// A file whose first value is a one-line object without "Records" followed by
+// more values is JSON lines. A single object with digest keys
+// (digestStartTime, logFiles, ...) and no eventName, eventVersion or
+// eventTime is skipped as "digest"; one with none of those keys and no
+// Records is skipped as "not_cloudtrail" when it was found by a directory
+// walk or inside an archive (Input.Walked), and yielded as a record when the
+// user named the file.
+//
+// # Record index
+//
+// Index counts the elements of the Records array or bare array (0-based,
+// non-objects included, continuing across consecutive top-level values); in
+// JSON lines it is the 0-based line number in the file, blank lines included,
+// so that a person can go to the line. A single object has index 0.
+//
+// # Invariants
+//
+//   - Streams only: no whole file, archive or member is ever held in memory
+//     (a zip's central directory aside); memory is bounded by the record cap.
+//   - Every record met is either yielded or reported as an *[Error] whose
+//     Index is the record's; Stats.Records + Stats.FailedRecords counts
+//     them all. Files and members not read are counted in Stats.Skipped by
+//     reason; every *Error is counted in Stats.Errors by its Reason.
+//   - A yielded Record's Raw is exactly one syntactically valid JSON object,
+//     as it appeared in the input, in a slice of its own the caller may keep.
+//     Duplicate keys are kept as they are. Invalid UTF-8 inside strings is
+//     passed through unchanged (encoding/json accepts it as valid syntax);
+//     deciding what it means is the consumer's business.
+//   - Time is the top-level eventTime parsed by [trail.ParseEventTime], or
+//     zero (counted in Stats.NoTime) when it is missing, not a string or not a
+//     time; such a record is still yielded.
+//   - Caps: a record over Config.MaxRecordBytes is a "record_too_large" error;
+//     a gzip stream or zip member decompressing to more than
+//     Config.MaxDecompressedBytes stops with "decompression_limit" (records
+//     before it stand). A .tar.gz is one gzip stream: the cap bounds the
+//     whole archive.
+//   - Faults never crash the reader. In JSON lines a bad line is an error for
+//     that line and reading goes on. In an array or Records container a
+//     syntax error, a truncation or an oversized record ends that file or
+//     member (records before it were yielded); reading goes on with the next
+//     member or input. A record that is not an object ("not_object") is an
+//     error for its index and reading goes on. Truncated gzip yields the
+//     records before the cut, then a "truncated" error. Being streamed, the
+//     records of a gzip stream or zip member whose checksum turns out wrong
+//     are yielded before the "gzip" or "zip" error that flags it.
+//   - Limits of detection: a one-line first object followed by more values
+//     makes JSON lines, so two objects on one line ({...}{...}) are one bad
+//     line; when the first line of a JSON-lines file is over the record cap
+//     the file cannot be told from one huge object, and stops there.
+//   - Archive members are never extracted, followed or written. Names that
+//     are absolute or contain ".." are skipped as "unsafe_path"; symlinks,
+//     hard links, devices and FIFOs as "not_regular".
+//   - Reading stops promptly when the context is done (after one "canceled"
+//     error) or when the consumer stops iterating.
+package loader

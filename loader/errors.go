@@ -1,0 +1,126 @@
+package loader
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strconv"
+
+	"github.com/trailhunt/trailhunt/trail"
+)
+
+// Sentinel errors wrapped by an [Error]'s Err, for callers that branch on
+// the kind of fault with [errors.Is].
+var (
+	// ErrTruncated: the input (a gzip stream, a tar archive, a JSON
+	// document) ends before its end.
+	ErrTruncated = errors.New("input ends early")
+	// ErrRecordTooLarge: one record is over Config.MaxRecordBytes.
+	ErrRecordTooLarge = errors.New("record too large")
+	// ErrDecompressionLimit: a file or archive member decompresses to more
+	// than Config.MaxDecompressedBytes.
+	ErrDecompressionLimit = errors.New("decompressed size over limit")
+	// ErrNotObject: a record is valid JSON but not an object.
+	ErrNotObject = errors.New("not a JSON object")
+	// ErrNotArray: the "Records" member of a CloudTrail file is neither an
+	// array nor null.
+	ErrNotArray = errors.New(`"Records" is not an array`)
+	// ErrUnsupported: a layout the loader does not read, such as an archive
+	// inside an archive or gzip inside gzip.
+	ErrUnsupported = errors.New("not supported")
+)
+
+// Error is a fault met while reading inputs. Source names the file, the
+// archive member ("" when none) and the 0-based record index, or -1 when the
+// error concerns the whole file or member rather than one record.
+//
+// Reason is a short, stable category suitable for counting and for exit
+// codes: "open", "read", "gzip", "truncated", "zip", "tar", "json_syntax",
+// "not_object", "not_array", "record_too_large", "decompression_limit",
+// "unsupported", "canceled".
+type Error struct {
+	Source trail.Source
+	Reason string
+	Err    error
+}
+
+// Error renders the error as
+// "read FILE[!MEMBER][#INDEX]: REASON: MESSAGE"; the index is left out when
+// it is -1.
+func (e *Error) Error() string {
+	loc := e.Source.File
+	if e.Source.Member != "" {
+		loc += "!" + e.Source.Member
+	}
+	if e.Source.Index >= 0 {
+		loc += "#" + strconv.Itoa(e.Source.Index)
+	}
+	msg := "<nil>"
+	if e.Err != nil {
+		msg = e.Err.Error()
+	}
+	return "read " + loc + ": " + e.Reason + ": " + msg
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// pathless strips an *fs.PathError or *os.LinkError down to its cause: the
+// Error's Source already names the path, and errors.Is(err, fs.ErrNotExist)
+// still holds for the cause.
+func pathless(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
+}
+
+// streamError is a failure of the byte stream under a parser (I/O,
+// decompression, a cap, cancellation), as opposed to a fault in the bytes
+// themselves. It travels up through the decompressors and parsers unchanged,
+// so the loader can tell a cut gzip stream from a cut JSON document.
+type streamError struct {
+	reason string
+	err    error
+	// layer is the nesting level of the stream that failed: 0 for the
+	// file (or stdin), 1 for an archive member. A failure of an outer
+	// layer ends the whole file; one of a member ends that member only.
+	layer int
+}
+
+func (e *streamError) Error() string { return e.err.Error() }
+func (e *streamError) Unwrap() error { return e.err }
+
+// Classifiers: each turns an error from one kind of reader into a
+// streamError, leaving errors that are already tagged (from a lower layer)
+// and io.EOF alone.
+
+func classifyRead(err error) (string, error) {
+	return "read", pathless(err)
+}
+
+func classifyGzip(err error) (string, error) {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return "truncated", fmt.Errorf("gzip: %w", ErrTruncated)
+	}
+	// gzip.ErrHeader, gzip.ErrChecksum, flate.CorruptInputError, ...
+	return "gzip", err
+}
+
+func classifyTar(err error) (string, error) {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return "truncated", fmt.Errorf("tar: %w", ErrTruncated)
+	}
+	return "tar", err // archive/tar: ...
+}
+
+func classifyZip(err error) (string, error) {
+	return "zip", err // zip: ..., flate: ...
+}

@@ -1,0 +1,209 @@
+// Package sweep runs one evaluation of a set of inputs: it walks the inputs,
+// reads their records with several workers, evaluates each record, and
+// aggregates the findings. It is the data path of trailhunt in one place:
+// loader -> evaluator -> aggregate.
+//
+// Invariants:
+//   - every record the loader yields is counted exactly once, as evaluated,
+//     skipped (by reason) or failed (by reason);
+//   - results do not depend on the number of workers: each worker aggregates
+//     into its own table and the tables are merged;
+//   - memory grows with the number of input files and distinct result rows,
+//     never with the number of records;
+//   - a cancelled context stops the run promptly; the result says so.
+package sweep
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/trailhunt/trailhunt/aggregate"
+	"github.com/trailhunt/trailhunt/loader"
+	"github.com/trailhunt/trailhunt/trail"
+)
+
+// Evaluator evaluates one record; engine.Set is one. It must be safe for
+// concurrent use. A non-nil error describes failed evaluations; findings
+// returned beside it still count.
+type Evaluator interface {
+	Evaluate(ctx context.Context, rec trail.Record) ([]trail.Finding, error)
+}
+
+// Config says what to sweep and how.
+type Config struct {
+	Paths   []string
+	Workers int // 0 means one per CPU
+	// Since and Until bound event time (inclusive, exclusive); zero means
+	// unbounded. With a bound set, records outside it, and records without a
+	// usable eventTime, are skipped and counted.
+	Since, Until time.Time
+	// OnError, when set, is called for each loader or evaluation error, one
+	// call at a time.
+	OnError func(error)
+	// OnFinding, when set, is called for each finding (suppressed ones
+	// included), one call at a time.
+	OnFinding func(trail.Finding)
+}
+
+// Skip reasons for records.
+const (
+	SkipOutsideWindow = "outside_time_window"
+	SkipNoTime        = "no_time_in_window"
+)
+
+// Result is what a sweep found and counted.
+type Result struct {
+	Table       *aggregate.Table
+	Evaluated   int64            // records evaluated by every detection without error
+	Failed      int64            // records the evaluator failed on (at least one detection)
+	Skipped     map[string]int64 // records not evaluated, by reason
+	Errors      map[string]int64 // evaluation errors by reason
+	Findings    int64            // findings shown (not suppressed)
+	Suppressed  map[string]int64 // suppressed findings by "<detection>/<filter id>"
+	Interrupted bool
+}
+
+// Run sweeps cfg.Paths with r and ev.
+func Run(ctx context.Context, cfg Config, r *loader.Reader, ev Evaluator) Result {
+	workers := cfg.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var mu sync.Mutex // serialises callbacks
+	report := func(err error) {
+		if cfg.OnError != nil {
+			mu.Lock()
+			cfg.OnError(err)
+			mu.Unlock()
+		}
+	}
+
+	inputs := make(chan loader.Input)
+	go func() {
+		defer close(inputs)
+		for in, err := range r.Inputs(cfg.Paths) {
+			if err != nil {
+				report(err)
+				continue
+			}
+			select {
+			case inputs <- in:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	parts := make([]*Result, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		part := newResult()
+		parts[w] = part
+		wg.Go(func() {
+			for in := range inputs {
+				if ctx.Err() != nil {
+					continue // drain
+				}
+				for rec, err := range r.Records(ctx, in) {
+					if err != nil {
+						report(err)
+						continue
+					}
+					part.record(ctx, cfg, rec, ev, report, func(f trail.Finding) {
+						if cfg.OnFinding != nil {
+							mu.Lock()
+							cfg.OnFinding(f)
+							mu.Unlock()
+						}
+					})
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	res := newResult()
+	for _, p := range parts {
+		res.merge(p)
+	}
+	res.Interrupted = ctx.Err() != nil
+	return *res
+}
+
+func newResult() *Result {
+	return &Result{
+		Table:      aggregate.New(),
+		Skipped:    map[string]int64{},
+		Errors:     map[string]int64{},
+		Suppressed: map[string]int64{},
+	}
+}
+
+// record evaluates one record into the worker's partial result.
+func (p *Result) record(ctx context.Context, cfg Config, rec trail.Record, ev Evaluator, report func(error), emit func(trail.Finding)) {
+	if !cfg.Since.IsZero() || !cfg.Until.IsZero() {
+		switch {
+		case rec.Time.IsZero():
+			p.Skipped[SkipNoTime]++
+			return
+		case !cfg.Since.IsZero() && rec.Time.Before(cfg.Since),
+			!cfg.Until.IsZero() && !rec.Time.Before(cfg.Until):
+			p.Skipped[SkipOutsideWindow]++
+			return
+		}
+	}
+	findings, err := ev.Evaluate(ctx, rec)
+	if err != nil {
+		p.Failed++
+		for _, e := range unjoin(err) {
+			p.Errors[reasonOf(e)]++
+			report(e)
+		}
+	} else {
+		p.Evaluated++
+	}
+	for _, f := range findings {
+		emit(f)
+		if f.Suppressed() {
+			for _, id := range f.SuppressedBy {
+				p.Suppressed[f.Detection+"/"+id]++
+			}
+			continue
+		}
+		p.Findings++
+		p.Table.Add(f)
+	}
+}
+
+func (p *Result) merge(o *Result) {
+	p.Table.Merge(o.Table)
+	p.Evaluated += o.Evaluated
+	p.Failed += o.Failed
+	p.Findings += o.Findings
+	for _, m := range [][2]map[string]int64{{p.Skipped, o.Skipped}, {p.Errors, o.Errors}, {p.Suppressed, o.Suppressed}} {
+		for k, v := range m[1] {
+			m[0][k] += v
+		}
+	}
+}
+
+// unjoin splits an errors.Join result into its parts.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// reasonOf is the summary category of an evaluation error: its Reason field
+// when it has one (engine.EvalError), else "eval".
+func reasonOf(err error) string {
+	var r interface{ ReasonCode() string }
+	if errors.As(err, &r) {
+		return r.ReasonCode()
+	}
+	return "eval"
+}
