@@ -119,8 +119,8 @@ func TestEveryContainerKind(t *testing.T) {
 		{"AWSLogs tree of gzip files with digest and insight siblings", map[string][]byte{
 			"AWSLogs/946986569305/CloudTrail/us-east-1/2024/07/30/946986569305_CloudTrail_us-east-1_20240730T2150Z_a.json.gz": gzipped(t, wrappedHalf(recs[:half])),
 			"AWSLogs/946986569305/CloudTrail/us-east-1/2024/07/30/946986569305_CloudTrail_us-east-1_20240730T2155Z_b.json.gz": gzipped(t, wrappedHalf(recs[half:])),
-			"AWSLogs/946986569305/CloudTrail-Digest/us-east-1/2024/07/30/946986569305_CloudTrail-Digest_us-east-1_x.json.gz": gzipped(t, []byte(`{"awsAccountId":"946986569305","digestStartTime":"2024-07-30T21:00:00Z","digestEndTime":"2024-07-30T22:00:00Z","logFiles":[]}`)),
-			"AWSLogs/946986569305/CloudTrail-Insight/us-east-1/2024/07/30/i.json.gz":                                            gzipped(t, []byte(`{"Records":[{"eventType":"AwsCloudTrailInsight"}]}`)),
+			"AWSLogs/946986569305/CloudTrail-Digest/us-east-1/2024/07/30/946986569305_CloudTrail-Digest_us-east-1_x.json.gz":  gzipped(t, []byte(`{"awsAccountId":"946986569305","digestStartTime":"2024-07-30T21:00:00Z","digestEndTime":"2024-07-30T22:00:00Z","logFiles":[]}`)),
+			"AWSLogs/946986569305/CloudTrail-Insight/us-east-1/2024/07/30/i.json.gz":                                          gzipped(t, []byte(`{"Records":[{"eventType":"AwsCloudTrailInsight"}]}`)),
 		}},
 		{"zip of gzip and plain members", map[string][]byte{"logs.zip": zipped(t,
 			member{"AWSLogs/1/CloudTrail/us-east-1/2024/07/30/a.json.gz", gzipped(t, wrappedHalf(recs[:half]))},
