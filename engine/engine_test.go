@@ -183,7 +183,8 @@ func TestEvaluateRejectsNonObjectInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = set.Evaluate(context.Background(), record(`{"eventName": `))
+	// Admitted by the prefilter (eventName), then unreadable as input.
+	_, err = set.Evaluate(context.Background(), record(`{"eventName":"CreateAccessKey","x":tru}`))
 	var ee *EvalError
 	if !errors.As(err, &ee) || ee.Reason != ReasonInput {
 		t.Fatalf("err = %v, want an input EvalError", err)
@@ -293,4 +294,56 @@ func TestEmbeddedDetections(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "embedded.golden.json", append(got, '\n'))
+}
+
+func TestPrefilterIsDerivedFromThePolicy(t *testing.T) {
+	tests := []struct {
+		name, finding, want string
+	}{
+		{"one required constant", helloFinding, `input.eventName in {"Hello"}`},
+		{"constants from every rule body", `finding := {"name": input.eventName, "n": null} if input.eventName == "A"
+finding := {"name": input.eventName, "n": null} if {
+	"B" == input.eventName
+	input.eventSource == "x"
+}`, `input.eventName in {"A", "B"}`},
+		{"eventName preferred over other keys", `finding := {"name": "x", "n": null} if {
+	input.awsRegion == "eu-west-1"
+	input.eventName == "A"
+}`, `input.eventName in {"A"}`},
+		{"another key when eventName is not required", `finding := {"name": "x", "n": null} if input.awsRegion == "eu-west-1"`, `input.awsRegion in {"eu-west-1"}`},
+		{"no key common to every body", `finding := {"name": "x", "n": null} if input.eventName == "A"
+finding := {"name": "x", "n": null} if input.awsRegion == "eu-west-1"`, "none (every record is evaluated)"},
+		{"negation gives nothing", `finding := {"name": "x", "n": null} if not input.eventName == "A"`, "none (every record is evaluated)"},
+		{"nested keys are not used", `finding := {"name": "x", "n": null} if input.userIdentity.type == "Root"`, "none (every record is evaluated)"},
+		{"dynamic input", `finding := {"name": "x", "n": null} if {
+	some k
+	input[k] == "A"
+}`, "none (every record is evaluated)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeTree(t, map[string]string{"x/x.rego": detectionModule("x", tt.finding, "")})
+			set, err := Load(context.Background(), Config{PolicyDir: dir, Now: fixedNow})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := set.Prefilters()["x"]; got != tt.want {
+				t.Errorf("prefilter = %s, want %s", got, tt.want)
+			}
+		})
+	}
+	set, err := Load(context.Background(), Config{Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := set.Prefilters()["aws_createaccesskey"], `input.eventName in {"CreateAccessKey"}`; got != want {
+		t.Errorf("embedded prefilter = %s, want %s", got, want)
+	}
+	set, err = Load(context.Background(), Config{Now: fixedNow, NoPrefilter: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := set.Prefilters()["aws_createaccesskey"]; got != "none (every record is evaluated)" {
+		t.Errorf("NoPrefilter gives %s", got)
+	}
 }

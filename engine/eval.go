@@ -48,13 +48,19 @@ func (e *EvalError) ReasonCode() string { return e.Reason }
 // *EvalError for each detection that failed; a failing detection does not
 // stop the others.
 func (s *Set) Evaluate(ctx context.Context, rec trail.Record) ([]trail.Finding, error) {
-	input, err := s.input.value(rec.Raw)
-	if err != nil {
-		return nil, &EvalError{Source: rec.Source, Reason: ReasonInput, Err: err}
-	}
+	var input ast.Value // decoded on first need: most records pass no prefilter
 	var findings []trail.Finding
 	var errs []error
 	for _, d := range s.detections {
+		if !d.pre.admits(rec.Raw) {
+			continue
+		}
+		if input == nil {
+			var err error
+			if input, err = s.input.value(rec.Raw); err != nil {
+				return nil, &EvalError{Source: rec.Source, Reason: ReasonInput, Err: err}
+			}
+		}
 		f, ok, err := d.evaluate(ctx, input, s.now)
 		if err != nil {
 			errs = append(errs, &EvalError{Detection: d.meta.ID, Source: rec.Source, Reason: reasonOf(err), Err: err})

@@ -37,6 +37,9 @@ type Config struct {
 	// Now is the time filter expiry is judged against; zero means the time
 	// Load is called.
 	Now time.Time
+	// NoPrefilter gives every record to OPA, even those a detection's
+	// derived prefilter rules out (slower; for checking the prefilter).
+	NoPrefilter bool
 }
 
 // ErrUnknownDetection is returned by Load when Config.Detections names a
@@ -58,6 +61,7 @@ type Set struct {
 
 type detection struct {
 	meta    trail.Detection
+	pre     prefilter
 	query   rego.PreparedEvalQuery
 	filters []filterEntry
 	expired []string
@@ -89,7 +93,7 @@ func Load(ctx context.Context, cfg Config) (*Set, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	return compile(ctx, regoFiles, filterFiles, overrides, cfg.Detections, now.UTC())
+	return compile(ctx, cfg, regoFiles, filterFiles, overrides, now.UTC())
 }
 
 // readPolicyFS returns the non-test Rego files and the filters.yaml files of
@@ -164,7 +168,7 @@ func readFilterPaths(paths []string) ([]source, error) {
 	return out, nil
 }
 
-func compile(ctx context.Context, regoFiles, filterFiles, overrides []source, only []string, now time.Time) (*Set, error) {
+func compile(ctx context.Context, cfg Config, regoFiles, filterFiles, overrides []source, now time.Time) (*Set, error) {
 	modules := make(map[string]*ast.Module, len(regoFiles))
 	for _, src := range regoFiles {
 		m, err := ast.ParseModuleWithOpts(src.name, string(src.content), ast.ParserOptions{
@@ -195,7 +199,7 @@ func compile(ctx context.Context, regoFiles, filterFiles, overrides []source, on
 		return nil, err
 	}
 	all := dets
-	if dets, err = selectDetections(dets, only); err != nil {
+	if dets, err = selectDetections(dets, cfg.Detections); err != nil {
 		return nil, err
 	}
 
@@ -221,6 +225,9 @@ func compile(ctx context.Context, regoFiles, filterFiles, overrides []source, on
 			return nil, fmt.Errorf("prepare detection %s (%s): %w", d.meta.ID, d.meta.File, err)
 		}
 		d.query = q
+		if !cfg.NoPrefilter {
+			d.pre = derivePrefilter(ctx, compiler, store, d.meta.ID)
+		}
 		if d.expired, err = expiredFilters(ctx, compiler, store, d.meta.ID, now); err != nil {
 			return nil, fmt.Errorf("detection %s (%s): %w", d.meta.ID, d.meta.File, err)
 		}
@@ -316,6 +323,16 @@ func (s *Set) Detections() []trail.Detection {
 	out := make([]trail.Detection, len(s.detections))
 	for i, d := range s.detections {
 		out[i] = d.meta
+	}
+	return out
+}
+
+// Prefilters describes, per detection id, the prefilter derived from its
+// policy: the records it gives to OPA.
+func (s *Set) Prefilters() map[string]string {
+	out := make(map[string]string, len(s.detections))
+	for _, d := range s.detections {
+		out[d.meta.ID] = d.pre.String()
 	}
 	return out
 }

@@ -1,8 +1,6 @@
 package loader
 
 import (
-	"encoding/json"
-	"strings"
 	"testing"
 	"time"
 )
@@ -68,33 +66,3 @@ func TestEventTime(t *testing.T) {
 	}
 }
 
-// topLevel agrees with encoding/json on the raw value of a top-level key.
-func TestTopLevel(t *testing.T) {
-	docs := []string{
-		`{}`,
-		` { "k" : "v" } `,
-		`{"k":1}`,
-		`{"k":-1.5e3,"x":2}`,
-		`{"x":"k","k":[1,[2,[3]],{"k":"no"}]}`,
-		`{"x":"\\","k":"\"quoted\""}`,
-		`{"x":"\\\"}","k":true}`,
-		`{"a":{"b":{"c":{}}},"k":{"d":[]}}`,
-		`{"k":"first","k":"second"}`,
-		`{"k\u0000":1,"k":2}`,
-		`{"x":[` + strings.Repeat(`{"k":[`, 500) + strings.Repeat(`]}`, 500) + `],"k":null}`,
-	}
-	for _, doc := range docs {
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal([]byte(doc), &m); err != nil {
-			t.Fatalf("bad test document %s: %v", doc, err)
-		}
-		want := string(m["k"])
-		if got := string(topLevel([]byte(doc), "k")); got != want {
-			t.Errorf("topLevel(%s) = %q, want %q", doc, got, want)
-		}
-	}
-	// Invalid input never panics.
-	for _, bad := range []string{"", "{", `{"k`, `{"k":`, `{"k":"`, `{"k":[`, `{"k":1,`, `["k"]`, `{"k"}`, `{"k":1 "x":2}`, `{"\`} {
-		topLevel([]byte(bad), "k")
-	}
-}

@@ -1,0 +1,136 @@
+package trail
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// Member returns the raw value of the last top-level member named key in
+// the JSON object raw, or nil. It scans raw once without allocating and
+// without recursion (nesting depth does not matter); raw must be valid
+// JSON, but invalid input only yields nil or a wrong slice, never a panic.
+func Member(raw []byte, key string) []byte {
+	var found []byte
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return nil
+	}
+	i++
+	for {
+		i = skipSpace(raw, i)
+		if i >= len(raw) || raw[i] != '"' {
+			return found // '}' or invalid
+		}
+		k0 := i
+		i = skipString(raw, i)
+		k := raw[k0:i]
+		i = skipSpace(raw, i)
+		if i >= len(raw) || raw[i] != ':' {
+			return found
+		}
+		i = skipSpace(raw, i+1)
+		v0 := i
+		i = skipValue(raw, i)
+		if keyIs(k, key) {
+			found = raw[v0:i]
+		}
+		i = skipSpace(raw, i)
+		if i >= len(raw) || raw[i] != ',' {
+			return found
+		}
+		i++
+	}
+}
+
+// keyIs reports whether the JSON string k (with its quotes) is key.
+func keyIs(k []byte, key string) bool {
+	if len(k) < 2 {
+		return false
+	}
+	if bytes.IndexByte(k, '\\') < 0 {
+		return string(k[1:len(k)-1]) == key
+	}
+	var s string
+	return json.Unmarshal(k, &s) == nil && s == key
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\r', '\n':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// skipString returns the index after the string that starts at b[i] ('"').
+func skipString(b []byte, i int) int {
+	j := i + 1
+	for {
+		k := bytes.IndexByte(b[j:], '"')
+		if k < 0 {
+			return len(b)
+		}
+		j += k
+		// The quote is escaped when an odd number of backslashes precede it.
+		n := 0
+		for p := j - 1; p > i && b[p] == '\\'; p-- {
+			n++
+		}
+		j++
+		if n%2 == 0 {
+			return j
+		}
+	}
+}
+
+// skipValue returns the index after the value that starts at b[i].
+func skipValue(b []byte, i int) int {
+	depth := 0
+	for i < len(b) {
+		switch c := b[i]; c {
+		case '"':
+			i = skipString(b, i)
+			if depth == 0 {
+				return i
+			}
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 { // ends the scalar before it
+				return i
+			}
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		case ',', ' ', '\t', '\r', '\n':
+			if depth == 0 {
+				return i
+			}
+		}
+		i++
+	}
+	return i
+}
+
+// StringMember returns the last top-level member named key of the JSON
+// object raw when it is a JSON string, unescaped.
+func StringMember(raw []byte, key string) (string, bool) {
+	v := Member(raw, key)
+	if len(v) < 2 || v[0] != '"' {
+		return "", false
+	}
+	if bytes.IndexByte(v, '\\') < 0 {
+		return string(v[1 : len(v)-1]), true
+	}
+	var s string
+	if json.Unmarshal(v, &s) != nil {
+		return "", false
+	}
+	return s, true
+}

@@ -1,0 +1,62 @@
+package trail
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// Member agrees with encoding/json on the raw value of a top-level key.
+func TestMember(t *testing.T) {
+	docs := []string{
+		`{}`,
+		` { "k" : "v" } `,
+		`{"k":1}`,
+		`{"k":-1.5e3,"x":2}`,
+		`{"x":"k","k":[1,[2,[3]],{"k":"no"}]}`,
+		`{"x":"\\","k":"\"quoted\""}`,
+		`{"x":"\\\"}","k":true}`,
+		`{"a":{"b":{"c":{}}},"k":{"d":[]}}`,
+		`{"k":"first","k":"second"}`,
+		`{"k\u0000":1,"k":2}`,
+		`{"x":[` + strings.Repeat(`{"k":[`, 500) + strings.Repeat(`]}`, 500) + `],"k":null}`,
+	}
+	for _, doc := range docs {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(doc), &m); err != nil {
+			t.Fatalf("bad test document %s: %v", doc, err)
+		}
+		want := string(m["k"])
+		if got := string(Member([]byte(doc), "k")); got != want {
+			t.Errorf("Member(%s) = %q, want %q", doc, got, want)
+		}
+	}
+	// Invalid input never panics.
+	for _, bad := range []string{"", "{", `{"k`, `{"k":`, `{"k":"`, `{"k":[`, `{"k":1,`, `["k"]`, `{"k"}`, `{"k":1 "x":2}`, `{"\`} {
+		Member([]byte(bad), "k")
+	}
+}
+
+func TestStringMember(t *testing.T) {
+	tests := []struct {
+		name, doc, want string
+		ok              bool
+	}{
+		{"plain", `{"eventName":"CreateAccessKey"}`, "CreateAccessKey", true},
+		{"escaped", `{"eventName":"Create\u0041ccessKey"}`, "CreateAccessKey", true},
+		{"escaped key", `{"event\u004eame":"X"}`, "X", true},
+		{"last of duplicates", `{"eventName":"A","eventName":"B"}`, "B", true},
+		{"number", `{"eventName":1}`, "", false},
+		{"null", `{"eventName":null}`, "", false},
+		{"missing", `{"eventSource":"x"}`, "", false},
+		{"nested does not count", `{"x":{"eventName":"A"}}`, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := StringMember([]byte(tt.doc), "eventName")
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("StringMember(%s) = %q, %v; want %q, %v", tt.doc, got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
