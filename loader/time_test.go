@@ -65,4 +65,3 @@ func TestEventTime(t *testing.T) {
 		})
 	}
 }
-
