@@ -103,7 +103,7 @@ func TestInterruptedRunExits130WithValidPartialOutput(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	r := evaluate(t, "", "--version")
-	if r.code != exitOK || !strings.HasPrefix(r.stdout, "trailhunt ") || !strings.Contains(r.stdout, "(1 detections)") {
+	if r.code != exitOK || !strings.HasPrefix(r.stdout, "trailhunt ") || !strings.Contains(r.stdout, "\n  aws_createaccesskey  policies/aws_createaccesskey/aws_createaccesskey.rego  prefilter: input.eventName in {\"CreateAccessKey\"}\n") {
 		t.Errorf("exit %d, stdout %q", r.code, r.stdout)
 	}
 }

@@ -28,6 +28,7 @@ type config struct {
 	quiet          bool
 	version        bool
 	failOnFindings bool
+	noPrefilter    bool
 	maxErrors      int
 	maxRecord      int64
 	maxDecompress  int64
@@ -93,6 +94,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress line, no per-error lines, no summary on stderr")
 	fs.BoolVar(&c.version, "version", false, "print the version and the policy-set version, then exit")
 	fs.BoolVar(&c.failOnFindings, "fail-on-findings", false, "exit 1 when there is at least one finding")
+	fs.BoolVar(&c.noPrefilter, "no-prefilter", false, "give every record to OPA, even those the policies' derived prefilter rules out (slower)")
 	fs.IntVar(&c.maxErrors, "max-errors", 20, "print at most this many error lines on stderr (all are counted)")
 	fs.Int64Var(&c.maxRecord, "max-record-bytes", 16<<20, "largest record accepted, in bytes")
 	fs.Int64Var(&c.maxDecompress, "max-decompressed-bytes", 8<<30, "largest decompressed size of one file or archive member")

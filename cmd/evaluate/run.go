@@ -34,13 +34,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		FilterPaths: cfg.filters,
 		Detections:  cfg.detections,
 		Now:         cfg.now,
+		NoPrefilter: cfg.noPrefilter,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "evaluate: %v\n", err)
 		return exitUsage
 	}
 	if cfg.version {
-		fmt.Fprintf(stdout, "trailhunt %s\npolicy set %s (%d detections)\n", buildVersion(), set.Version(), len(set.Detections()))
+		fmt.Fprintf(stdout, "trailhunt %s\npolicy set %s\n", buildVersion(), set.Version())
+		pre := set.Prefilters()
+		for _, d := range set.Detections() {
+			fmt.Fprintf(stdout, "  %s  %s  prefilter: %s\n", d.ID, d.File, pre[d.ID])
+		}
 		return exitOK
 	}
 	if !cfg.formatSet {
