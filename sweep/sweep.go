@@ -46,6 +46,9 @@ type Config struct {
 	// OnFinding, when set, is called for each finding (suppressed ones
 	// included), one call at a time.
 	OnFinding func(trail.Finding)
+	// OnRecord, when set, is called for each record read, before it is
+	// evaluated, one call at a time (the --watch cache uses it).
+	OnRecord func(trail.Record)
 }
 
 // Skip reasons for records.
@@ -72,21 +75,14 @@ func Run(ctx context.Context, cfg Config, r *loader.Reader, ev Evaluator) Result
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	var mu sync.Mutex // serialises callbacks
-	report := func(err error) {
-		if cfg.OnError != nil {
-			mu.Lock()
-			cfg.OnError(err)
-			mu.Unlock()
-		}
-	}
+	cb := newCallbacks(cfg)
 
 	inputs := make(chan loader.Input)
 	go func() {
 		defer close(inputs)
 		for in, err := range r.Inputs(cfg.Paths) {
 			if err != nil {
-				report(err)
+				cb.err(err)
 				continue
 			}
 			select {
@@ -109,28 +105,87 @@ func Run(ctx context.Context, cfg Config, r *loader.Reader, ev Evaluator) Result
 				}
 				for rec, err := range r.Records(ctx, in) {
 					if err != nil {
-						report(err)
+						cb.err(err)
 						continue
 					}
-					part.record(ctx, cfg, rec, ev, report, func(f trail.Finding) {
-						if cfg.OnFinding != nil {
-							mu.Lock()
-							cfg.OnFinding(f)
-							mu.Unlock()
-						}
-					})
+					cb.record(rec)
+					part.record(ctx, cfg, rec, ev, cb)
 				}
 			}
 		})
 	}
 	wg.Wait()
 
+	return mergeParts(ctx, parts)
+}
+
+// RunRecords evaluates records already in memory (the --watch cache) as Run
+// evaluates records read from inputs, with the same counting. cfg.Paths and
+// cfg.OnRecord are not used.
+func RunRecords(ctx context.Context, cfg Config, recs []trail.Record, ev Evaluator) Result {
+	workers := cfg.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	cb := newCallbacks(cfg)
+	parts := make([]*Result, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		part := newResult()
+		parts[w] = part
+		lo, hi := len(recs)*w/workers, len(recs)*(w+1)/workers
+		wg.Go(func() {
+			for _, rec := range recs[lo:hi] {
+				if ctx.Err() != nil {
+					return
+				}
+				part.record(ctx, cfg, rec, ev, cb)
+			}
+		})
+	}
+	wg.Wait()
+	return mergeParts(ctx, parts)
+}
+
+func mergeParts(ctx context.Context, parts []*Result) Result {
 	res := newResult()
 	for _, p := range parts {
 		res.merge(p)
 	}
 	res.Interrupted = ctx.Err() != nil
 	return *res
+}
+
+// callbacks serialises the Config's callbacks across workers.
+type callbacks struct {
+	mu  sync.Mutex
+	cfg Config
+}
+
+func newCallbacks(cfg Config) *callbacks { return &callbacks{cfg: cfg} }
+
+func (c *callbacks) err(err error) {
+	if c.cfg.OnError != nil {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.cfg.OnError(err)
+	}
+}
+
+func (c *callbacks) finding(f trail.Finding) {
+	if c.cfg.OnFinding != nil {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.cfg.OnFinding(f)
+	}
+}
+
+func (c *callbacks) record(r trail.Record) {
+	if c.cfg.OnRecord != nil {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.cfg.OnRecord(r)
+	}
 }
 
 func newResult() *Result {
@@ -143,7 +198,7 @@ func newResult() *Result {
 }
 
 // record evaluates one record into the worker's partial result.
-func (p *Result) record(ctx context.Context, cfg Config, rec trail.Record, ev Evaluator, report func(error), emit func(trail.Finding)) {
+func (p *Result) record(ctx context.Context, cfg Config, rec trail.Record, ev Evaluator, cb *callbacks) {
 	if !cfg.Since.IsZero() || !cfg.Until.IsZero() {
 		switch {
 		case rec.Time.IsZero():
@@ -160,13 +215,13 @@ func (p *Result) record(ctx context.Context, cfg Config, rec trail.Record, ev Ev
 		p.Failed++
 		for _, e := range unjoin(err) {
 			p.Errors[reasonOf(e)]++
-			report(e)
+			cb.err(e)
 		}
 	} else {
 		p.Evaluated++
 	}
 	for _, f := range findings {
-		emit(f)
+		cb.finding(f)
 		if f.Suppressed() {
 			for _, id := range f.SuppressedBy {
 				p.Suppressed[f.Detection+"/"+id]++

@@ -29,6 +29,11 @@ type config struct {
 	version        bool
 	failOnFindings bool
 	noPrefilter    bool
+	watch          bool
+	follow         string
+	state          string
+	cacheBytes     int64
+	settle         time.Duration
 	maxErrors      int
 	maxRecord      int64
 	maxDecompress  int64
@@ -94,6 +99,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress line, no per-error lines, no summary on stderr")
 	fs.BoolVar(&c.version, "version", false, "print the version and the policy-set version, then exit")
 	fs.BoolVar(&c.failOnFindings, "fail-on-findings", false, "exit 1 when there is at least one finding")
+	fs.BoolVar(&c.watch, "watch", false, "tuning loop: evaluate, then re-evaluate and print what changed after every policy or filter edit (needs --policies)")
+	fs.StringVar(&c.follow, "follow", "", "evaluate each new file arriving in this directory once, printing findings as JSON lines")
+	fs.StringVar(&c.state, "state", "", "with --follow: state file recording the files done, so a restart resumes")
+	fs.Int64Var(&c.cacheBytes, "cache-bytes", 1<<30, "with --watch: memory budget for the records kept between re-evaluations")
+	fs.DurationVar(&c.settle, "settle", 2*time.Second, "with --follow: a file is complete once unchanged this long")
 	fs.BoolVar(&c.noPrefilter, "no-prefilter", false, "give every record to OPA, even those the policies' derived prefilter rules out (slower)")
 	fs.IntVar(&c.maxErrors, "max-errors", 20, "print at most this many error lines on stderr (all are counted)")
 	fs.Int64Var(&c.maxRecord, "max-record-bytes", 16<<20, "largest record accepted, in bytes")
@@ -111,6 +121,18 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	switch {
 	case c.version:
+		return c, nil
+	case c.watch && c.follow != "":
+		return c, errors.New("--watch and --follow are different modes: choose one")
+	case c.watch && c.policies == "":
+		return c, errors.New("--watch needs --policies DIR: the embedded policy set cannot change while it runs")
+	case (c.watch || c.follow != "") && c.output != "":
+		return c, errors.New("--output is for batch runs; --watch and --follow write to standard output")
+	case c.follow != "" && len(c.paths) > 0:
+		return c, errors.New("--follow DIR takes no other PATH")
+	case c.follow == "" && c.state != "":
+		return c, errors.New("--state goes with --follow")
+	case c.follow != "":
 		return c, nil
 	case len(c.paths) == 0:
 		return c, errors.New("no PATH given: name files, directories, or - for standard input")

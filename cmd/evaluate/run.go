@@ -8,8 +8,11 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/trailhunt/trailhunt/engine"
 	"github.com/trailhunt/trailhunt/loader"
@@ -29,13 +32,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "evaluate: %v\n", err)
 		return exitUsage
 	}
-	set, err := engine.Load(ctx, engine.Config{
+	ecfg := engine.Config{
 		PolicyDir:   cfg.policies,
 		FilterPaths: cfg.filters,
 		Detections:  cfg.detections,
 		Now:         cfg.now,
 		NoPrefilter: cfg.noPrefilter,
-	})
+	}
+	if cfg.watch || cfg.follow != "" {
+		return runLive(ctx, cfg, ecfg, stdin, stdout, stderr)
+	}
+	set, err := engine.Load(ctx, ecfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "evaluate: %v\n", err)
 		return exitUsage
@@ -61,7 +68,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitUsage
 	}
 
-	rd := loader.New(loader.Config{MaxRecordBytes: cfg.maxRecord, MaxDecompressedBytes: cfg.maxDecompress, Stdin: stdin})
+	rd := loader.New(loaderConfig(cfg, stdin))
 	errs := &errorPrinter{w: stderr, max: cfg.maxErrors, quiet: cfg.quiet}
 	stopProgress := startProgress(ctx, cfg.quiet, stderr, rd, start)
 	res := sweep.Run(ctx, sweep.Config{
@@ -99,6 +106,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}
 	return exitCode(code, cfg.failOnFindings, sum)
+}
+
+func loaderConfig(cfg config, stdin io.Reader) loader.Config {
+	return loader.Config{MaxRecordBytes: cfg.maxRecord, MaxDecompressedBytes: cfg.maxDecompress, Stdin: stdin}
 }
 
 // exitCode applies the priorities of exit.go.
@@ -199,7 +210,42 @@ func (p *errorPrinter) print(err error) {
 		return
 	}
 	p.n++
-	fmt.Fprintf(p.w, "evaluate: %v\n", err)
+	fmt.Fprintf(p.w, "evaluate: %s\n", printable(err.Error()))
+}
+
+// printable escapes what a terminal would act on in an error message: file
+// and archive member names and policy messages can carry attacker-chosen
+// bytes. Control characters (newlines included, so that one error is one
+// line and no line can be forged), invalid UTF-8 and other non-printable
+// runes are written as Go-style escapes; everything else is kept.
+func printable(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r != ' ' && !unicode.IsPrint(r) }) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x80 && (r < 0x20 || r == 0x7f):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r == ' ' || unicode.IsPrint(r):
+			b.WriteRune(r)
+		case r <= 0xffff:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		}
+		i += size
+	}
+	return b.String()
 }
 
 func (p *errorPrinter) flush() {

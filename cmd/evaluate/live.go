@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/trailhunt/trailhunt/engine"
+	"github.com/trailhunt/trailhunt/live"
+	"github.com/trailhunt/trailhunt/report"
+	"github.com/trailhunt/trailhunt/sweep"
+)
+
+// runLive wires --watch and --follow. Both run until interrupted, which is
+// their normal end (exit 0).
+func runLive(ctx context.Context, cfg config, ecfg engine.Config, stdin io.Reader, stdout, stderr io.Writer) int {
+	reloads := make(chan engine.Reload, 16)
+	var current func() *engine.Set
+	if ecfg.PolicyDir != "" {
+		w, err := engine.Watch(ctx, ecfg, 0, func(r engine.Reload) {
+			select {
+			case reloads <- r:
+			case <-ctx.Done():
+			}
+		})
+		if err != nil {
+			fmt.Fprintf(stderr, "evaluate: %v\n", err)
+			return exitUsage
+		}
+		current = w.Current
+	} else {
+		set, err := engine.Load(ctx, ecfg)
+		if err != nil {
+			fmt.Fprintf(stderr, "evaluate: %v\n", err)
+			return exitUsage
+		}
+		current = func() *engine.Set { return set }
+	}
+
+	errs := &errorPrinter{w: stderr, max: cfg.maxErrors, quiet: cfg.quiet}
+	var err error
+	if cfg.watch {
+		format := cfg.format
+		if !cfg.formatSet {
+			format = report.FormatTable
+		}
+		err = live.Watch(ctx, live.WatchConfig{
+			Sweep:      sweep.Config{Paths: cfg.paths, Workers: cfg.workers, Since: cfg.since, Until: cfg.until, OnError: errs.print},
+			Loader:     loaderConfig(cfg, stdin),
+			CacheBytes: cfg.cacheBytes,
+			Report:     report.Config{Format: format, Width: cfg.width},
+			Out:        stdout,
+			Log:        stderr,
+		}, current, reloads)
+	} else {
+		err = live.Follow(ctx, live.FollowConfig{
+			Dir:       cfg.follow,
+			StateFile: cfg.state,
+			Settle:    cfg.settle,
+			Loader:    loaderConfig(cfg, stdin),
+			Out:       stdout,
+			Log:       stderr,
+			OnError:   errs.print,
+		}, current, reloads)
+	}
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, live.ErrOutput):
+		fmt.Fprintf(stderr, "evaluate: %v\n", err)
+		return exitOutput
+	default:
+		fmt.Fprintf(stderr, "evaluate: %v\n", err)
+		return exitUsage
+	}
+}

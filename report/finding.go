@@ -1,0 +1,33 @@
+package report
+
+import (
+	"bytes"
+	"io"
+
+	"github.com/trailhunt/trailhunt/trail"
+)
+
+// WriteFinding writes one finding as one JSON line, for streams of findings
+// as they appear (evaluate --follow): the jsonl row shape with count 1 and
+// firstTime = lastTime = the finding's event time, followed by "source",
+// where the record was read (file!member#index).
+func WriteFinding(w io.Writer, cfg Config, f trail.Finding) error {
+	var obj bytes.Buffer
+	row := trail.Row{Detection: f.Detection, Values: f.Values, Count: 1, First: f.Time, Last: f.Time}
+	if err := appendRowJSON(&obj, cfg, row); err != nil {
+		return err
+	}
+	obj.Truncate(obj.Len() - 1) // the closing brace
+	obj.WriteString(`,"source":`)
+	if err := appendJSON(&obj, f.Source.String()); err != nil {
+		return err
+	}
+	obj.WriteString("}\n")
+	_, err := w.Write(obj.Bytes())
+	return err
+}
+
+// Printable returns s with control characters, invalid UTF-8 and invisible
+// format characters escaped, as the table shows values: safe to print to a
+// terminal on one line.
+func Printable(s string) string { return sanitize(s) }
