@@ -347,3 +347,36 @@ finding := {"name": "x", "n": null} if input.awsRegion == "eu-west-1"`, "none (e
 		t.Errorf("NoPrefilter gives %s", got)
 	}
 }
+
+func TestEvalTimeoutFailsTheRecordNotTheRun(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"hello/hello.rego": detectionModule("hello", helloFinding, ""),
+		// 25 million evaluation steps: far past the deadline.
+		"slow/slow.rego": detectionModule("slow", `finding := {"name": "slow", "n": null} if {
+	input.eventName == "Hello"
+	some i in numbers.range(1, 5000)
+	some j in numbers.range(1, 5000)
+	i * j == -1
+}`, ""),
+	})
+	set, err := Load(context.Background(), Config{PolicyDir: dir, Now: fixedNow, EvalTimeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	findings, err := set.Evaluate(context.Background(), record(`{"eventName":"Hello"}`))
+	if len(findings) != 1 || findings[0].Detection != "hello" {
+		t.Errorf("findings = %+v, want hello's", findings)
+	}
+	var ee *EvalError
+	if !errors.As(err, &ee) || ee.Detection != "slow" || ee.Reason != ReasonTimeout || !errors.Is(err, ErrTimeout) {
+		t.Fatalf("err = %v, want a timeout of detection slow", err)
+	}
+	if want := "f.json#7: detection slow: timeout: evaluation deadline exceeded (50ms)"; err.Error() != want {
+		t.Errorf("error %q, want %q", err.Error(), want)
+	}
+	// Deriving its prefilter would have run the loop at load time: it was
+	// given up, so loading did not hang.
+	if got := set.Prefilters()["slow"]; got != "none (every record is evaluated)" {
+		t.Errorf("slow prefilter = %s", got)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/metrics"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/topdown"
 
@@ -18,7 +19,8 @@ import (
 const (
 	ReasonInput    = "input"    // the record could not be turned into policy input
 	ReasonEval     = "eval"     // the policy failed at runtime (builtin error, conflict)
-	ReasonTimeout  = "timeout"  // the policy ran past its deadline or was cancelled
+	ReasonTimeout  = "timeout"  // the policy ran past its per-record deadline
+	ReasonCanceled = "canceled" // the run was interrupted
 	ReasonContract = "contract" // the finding did not have the contract's shape
 )
 
@@ -61,7 +63,7 @@ func (s *Set) Evaluate(ctx context.Context, rec trail.Record) ([]trail.Finding, 
 				return nil, &EvalError{Source: rec.Source, Reason: ReasonInput, Err: err}
 			}
 		}
-		f, ok, err := d.evaluate(ctx, input, s.now)
+		f, ok, err := d.evaluate(ctx, input, s.now, s.timeout)
 		if err != nil {
 			errs = append(errs, &EvalError{Detection: d.meta.ID, Source: rec.Source, Reason: reasonOf(err), Err: err})
 			continue
@@ -78,16 +80,43 @@ func reasonOf(err error) string {
 	switch {
 	case errors.Is(err, ErrContract):
 		return ReasonContract
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled), topdown.IsCancel(err):
+	case errors.Is(err, ErrTimeout):
 		return ReasonTimeout
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return ReasonCanceled
 	default:
 		return ReasonEval
 	}
 }
 
-func (d *detection) evaluate(ctx context.Context, input ast.Value, now time.Time) (trail.Finding, bool, error) {
-	rs, err := d.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalTime(now))
+// ErrTimeout is the error of an evaluation that ran past Config.EvalTimeout.
+var ErrTimeout = errors.New("evaluation deadline exceeded")
+
+func (d *detection) evaluate(ctx context.Context, input ast.Value, now time.Time, timeout time.Duration) (trail.Finding, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return trail.Finding{}, false, err
+	}
+	// One cancel per evaluation, fired by a timer: cheaper than letting OPA
+	// start a goroutine to watch ctx on every call, and it gives each record
+	// its own deadline. Interrupts are seen between records (above).
+	cancel := topdown.NewCancel()
+	var timer *time.Timer
+	if timeout > 0 {
+		timer = time.AfterFunc(timeout, cancel.Cancel)
+	}
+	rs, err := d.query.Eval(ctx,
+		rego.EvalParsedInput(input),
+		rego.EvalTime(now),
+		rego.EvalExternalCancel(cancel),
+		rego.EvalMetrics(metrics.NoOp()),
+	)
+	if timer != nil {
+		timer.Stop()
+	}
 	if err != nil {
+		if topdown.IsCancel(err) {
+			return trail.Finding{}, false, fmt.Errorf("%w (%s)", ErrTimeout, timeout)
+		}
 		return trail.Finding{}, false, err
 	}
 	if len(rs) == 0 {

@@ -37,6 +37,10 @@ type Config struct {
 	// Now is the time filter expiry is judged against; zero means the time
 	// Load is called.
 	Now time.Time
+	// EvalTimeout bounds the evaluation of one record by one detection; a
+	// record that runs past it fails with ErrTimeout and the run goes on.
+	// Zero means no deadline.
+	EvalTimeout time.Duration
 	// NoPrefilter gives every record to OPA, even those a detection's
 	// derived prefilter rules out (slower; for checking the prefilter).
 	NoPrefilter bool
@@ -55,6 +59,7 @@ var deniedBuiltins = []string{"http.send", "net.lookup_ip_addr", "opa.runtime"}
 type Set struct {
 	version    string
 	now        time.Time
+	timeout    time.Duration
 	detections []*detection // sorted by id
 	input      projection
 }
@@ -236,6 +241,7 @@ func compile(ctx context.Context, cfg Config, regoFiles, filterFiles, overrides 
 	return &Set{
 		version:    version(regoFiles, filterFiles, overrides),
 		now:        now,
+		timeout:    cfg.EvalTimeout,
 		detections: dets,
 		input:      projectionOf(compiler),
 	}, nil
@@ -244,6 +250,8 @@ func compile(ctx context.Context, cfg Config, regoFiles, filterFiles, overrides 
 // expiredFilters asks the detection which of its filter entries have
 // expired, so that expiry is decided in one place: the policy.
 func expiredFilters(ctx context.Context, c *ast.Compiler, store storage.Store, id string, now time.Time) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, prefilterBudget)
+	defer cancel()
 	q, err := rego.New(
 		rego.Compiler(c),
 		rego.Store(store),

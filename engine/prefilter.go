@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -50,8 +51,15 @@ func (p prefilter) String() string {
 	return fmt.Sprintf("input.%s in {%s}", p.key, strings.Join(vals, ", "))
 }
 
+// prefilterBudget bounds the partial evaluation that derives a prefilter:
+// a policy that does heavy work on constants would otherwise stall loading.
+// Past it, there is no prefilter.
+const prefilterBudget = 2 * time.Second
+
 // derivePrefilter finds the prefilter of detection id (see prefilter).
 func derivePrefilter(ctx context.Context, c *ast.Compiler, store storage.Store, id string) prefilter {
+	ctx, cancel := context.WithTimeout(ctx, prefilterBudget)
+	defer cancel()
 	pq, err := rego.New(
 		rego.Compiler(c),
 		rego.Store(store),

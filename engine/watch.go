@@ -129,13 +129,7 @@ func (w *Watcher) loop(ctx context.Context) {
 			if !ok {
 				return
 			}
-			if ev.Has(fsnotify.Create) {
-				if info, err := os.Stat(ev.Name); err == nil && info.IsDir() {
-					// A new detection folder: watch it (and what is
-					// already in it) before reloading.
-					_ = w.addTree(ev.Name)
-				}
-			}
+			w.event(ev)
 			pending = true
 			timer.Reset(w.debounce)
 		case err, ok := <-w.fsw.Errors:
@@ -151,6 +145,20 @@ func (w *Watcher) loop(ctx context.Context) {
 			quietSince = time.Now()
 			prev := w.Current()
 			set, err := Load(ctx, w.cfg)
+			// A change that went on while the set was being read is not
+			// over: drop what was read and wait for quiet again, so that a
+			// burst is never seen half done.
+			select {
+			case ev, ok := <-w.fsw.Events:
+				if !ok {
+					return
+				}
+				w.event(ev)
+				pending = true
+				timer.Reset(w.debounce)
+				continue
+			default:
+			}
 			r := Reload{Previous: prev.Version(), Took: time.Since(quietSince)}
 			if err != nil {
 				if ctx.Err() != nil {
@@ -164,6 +172,16 @@ func (w *Watcher) loop(ctx context.Context) {
 				failed = false
 			}
 			w.report(r)
+		}
+	}
+}
+
+// event handles one file-system event: a new folder (a new detection) is
+// watched, with what is already in it, before the reload.
+func (w *Watcher) event(ev fsnotify.Event) {
+	if ev.Has(fsnotify.Create) {
+		if info, err := os.Stat(ev.Name); err == nil && info.IsDir() {
+			_ = w.addTree(ev.Name)
 		}
 	}
 }

@@ -50,6 +50,16 @@ func writeFile(t *testing.T, path, content string) {
 	}
 }
 
+// replace writes path through a temp file and a rename.
+func replace(t *testing.T, path, content string) {
+	t.Helper()
+	tmp := path + ".new"
+	writeFile(t, tmp, content)
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func hello(t *testing.T, set *Set) []string {
 	t.Helper()
 	fs, err := set.Evaluate(context.Background(), record(`{"eventName":"Hello"}`))
@@ -178,16 +188,26 @@ func TestWatchMultiFileChangeIsOneVersion(t *testing.T) {
 	}
 }
 
+// sharedMarker is a detection whose finding carries the marker of the
+// shared package lib, so that one file changes every detection at once.
+func sharedMarker(id string) string {
+	return detectionModule(id, `finding := {"name": data.lib.marker, "n": null} if input.eventName == "Hello"`, "")
+}
+
+func libModule(m int) string { return fmt.Sprintf("package lib\n\nmarker := \"v%d\"\n", m) }
+
 // TestWatchReloadStorm: hundreds of reloads while records are evaluated
 // continuously by several goroutines (run under -race). No record is lost or
-// evaluated twice, no evaluation sees a mixed set, and versions only move
-// forward for each evaluator.
+// evaluated twice, no evaluation sees a mixed set (detection a from one
+// version and b from another: both read the marker of one shared file), and
+// versions only move forward for each evaluator.
 func TestWatchReloadStorm(t *testing.T) {
 	const reloadsWanted = 200
 	w, dir, ch := watchTree(t, map[string]string{
-		"a/a.rego": markerModule("a", 0),
-		"b/b.rego": markerModule("b", 0),
-	}, 5*time.Millisecond)
+		"a/a.rego":     sharedMarker("a"),
+		"b/b.rego":     sharedMarker("b"),
+		"lib/lib.rego": libModule(0),
+	}, 2*time.Millisecond)
 
 	stop := make(chan struct{})
 	indexes := make(chan int)
@@ -226,13 +246,13 @@ func TestWatchReloadStorm(t *testing.T) {
 				mu.Lock()
 				seen[i]++
 				mu.Unlock()
+				time.Sleep(100 * time.Microsecond) // leave the reloads some CPU
 			}
 		})
 	}
 
 	for m := 1; m <= reloadsWanted; m++ {
-		writeFile(t, filepath.Join(dir, "a/a.rego"), markerModule("a", m))
-		writeFile(t, filepath.Join(dir, "b/b.rego"), markerModule("b", m))
+		replace(t, filepath.Join(dir, "lib/lib.rego"), libModule(m))
 		// Wait for the set that carries this marker.
 		for {
 			r := ch.next(t)

@@ -34,6 +34,7 @@ type config struct {
 	state          string
 	cacheBytes     int64
 	settle         time.Duration
+	evalTimeout    time.Duration
 	maxErrors      int
 	maxRecord      int64
 	maxDecompress  int64
@@ -104,6 +105,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.state, "state", "", "with --follow: state file recording the files done, so a restart resumes")
 	fs.Int64Var(&c.cacheBytes, "cache-bytes", 1<<30, "with --watch: memory budget for the records kept between re-evaluations")
 	fs.DurationVar(&c.settle, "settle", 2*time.Second, "with --follow: a file is complete once unchanged this long")
+	fs.DurationVar(&c.evalTimeout, "eval-timeout", time.Second, "deadline for one record in one detection; a record past it is counted as timed out (0: none)")
 	fs.BoolVar(&c.noPrefilter, "no-prefilter", false, "give every record to OPA, even those the policies' derived prefilter rules out (slower)")
 	fs.IntVar(&c.maxErrors, "max-errors", 20, "print at most this many error lines on stderr (all are counted)")
 	fs.Int64Var(&c.maxRecord, "max-record-bytes", 16<<20, "largest record accepted, in bytes")

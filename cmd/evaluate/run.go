@@ -38,6 +38,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		Detections:  cfg.detections,
 		Now:         cfg.now,
 		NoPrefilter: cfg.noPrefilter,
+		EvalTimeout: cfg.evalTimeout,
 	}
 	if cfg.watch || cfg.follow != "" {
 		return runLive(ctx, cfg, ecfg, stdin, stdout, stderr)
