@@ -8,8 +8,9 @@
 //     skipped (by reason) or failed (by reason);
 //   - results do not depend on the number of workers: each worker aggregates
 //     into its own table and the tables are merged;
-//   - memory grows with the number of input files and distinct result rows,
-//     never with the number of records;
+//   - memory grows with the number of input files (listed first, for the
+//     progress total) and distinct result rows, never with the number of
+//     records;
 //   - a cancelled context stops the run promptly; the result says so.
 package sweep
 
@@ -49,6 +50,10 @@ type Config struct {
 	// OnRecord, when set, is called for each record read, before it is
 	// evaluated, one call at a time (the --watch cache uses it).
 	OnRecord func(trail.Record)
+	// OnInputs, when set, is called once the inputs have been listed, before
+	// any is read, with their number and total size (stdin counts as size
+	// 0): the progress line's ETA.
+	OnInputs func(files int, bytes int64)
 }
 
 // Skip reasons for records.
@@ -77,14 +82,25 @@ func Run(ctx context.Context, cfg Config, r *loader.Reader, ev Evaluator) Result
 	}
 	cb := newCallbacks(cfg)
 
+	// List the inputs first (names and sizes only) so that the total is
+	// known for progress and ETA.
+	var list []loader.Input
+	var total int64
+	for in, err := range r.Inputs(cfg.Paths) {
+		if err != nil {
+			cb.err(err)
+			continue
+		}
+		list = append(list, in)
+		total += max(in.Size, 0)
+	}
+	if cfg.OnInputs != nil {
+		cfg.OnInputs(len(list), total)
+	}
 	inputs := make(chan loader.Input)
 	go func() {
 		defer close(inputs)
-		for in, err := range r.Inputs(cfg.Paths) {
-			if err != nil {
-				cb.err(err)
-				continue
-			}
+		for _, in := range list {
 			select {
 			case inputs <- in:
 			case <-ctx.Done():

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -71,15 +72,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 	rd := loader.New(loaderConfig(cfg, stdin))
 	errs := &errorPrinter{w: stderr, max: cfg.maxErrors, quiet: cfg.quiet}
-	stopProgress := startProgress(ctx, cfg.quiet, stderr, rd, start)
+	prog := startProgress(ctx, cfg.quiet, stderr, rd, start)
 	res := sweep.Run(ctx, sweep.Config{
-		Paths:   cfg.paths,
-		Workers: cfg.workers,
-		Since:   cfg.since,
-		Until:   cfg.until,
-		OnError: errs.print,
+		Paths:    cfg.paths,
+		Workers:  cfg.workers,
+		Since:    cfg.since,
+		Until:    cfg.until,
+		OnError:  errs.print,
+		OnInputs: prog.total,
 	}, rd, set)
-	stopProgress()
+	prog.stop()
 	errs.flush()
 
 	rows := res.Table.Rows()
@@ -255,30 +257,53 @@ func (p *errorPrinter) flush() {
 	}
 }
 
-// startProgress shows a live progress line on stderr when it is a terminal.
-func startProgress(ctx context.Context, quiet bool, stderr io.Writer, rd *loader.Reader, start time.Time) (stop func()) {
-	if quiet || !isTerminal(stderr) {
-		return func() {}
+// progress is the live progress line on stderr, shown when stderr is a
+// terminal.
+type progress struct {
+	files, bytes atomic.Int64 // totals, once the inputs are listed
+	done         chan struct{}
+	wg           sync.WaitGroup
+}
+
+func (p *progress) total(files int, bytes int64) {
+	p.files.Store(int64(files))
+	p.bytes.Store(bytes)
+}
+
+func (p *progress) stop() {
+	if p.done != nil {
+		close(p.done)
+		p.wg.Wait()
 	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
+}
+
+func startProgress(ctx context.Context, quiet bool, stderr io.Writer, rd *loader.Reader, start time.Time) *progress {
+	p := &progress{}
+	if quiet || !isTerminal(stderr) {
+		return p
+	}
+	p.done = make(chan struct{})
+	p.wg.Go(func() {
 		tick := time.NewTicker(250 * time.Millisecond)
 		defer tick.Stop()
 		for {
 			select {
-			case <-done:
+			case <-p.done:
 				fmt.Fprint(stderr, "\r\x1b[K")
 				return
 			case <-ctx.Done():
 			case <-tick.C:
 			}
 			s := rd.Stats()
-			p := report.Progress{Files: s.Files, Bytes: s.Bytes, Records: s.Records, Elapsed: time.Since(start)}
-			fmt.Fprintf(stderr, "\r\x1b[K%s", p.Line())
+			line := report.Progress{
+				Files: s.Files, TotalFiles: p.files.Load(),
+				Bytes: s.Bytes, TotalBytes: p.bytes.Load(),
+				Records: s.Records, Elapsed: time.Since(start),
+			}
+			fmt.Fprintf(stderr, "\r\x1b[K%s", line.Line())
 		}
 	})
-	return func() { close(done); wg.Wait() }
+	return p
 }
 
 func isTerminal(w io.Writer) bool {
