@@ -169,7 +169,7 @@ finding := {"name": "b", "n": null} if input.eventName`, ""),
 		}
 		got = append(got, ee.Detection+" "+ee.Reason)
 	}
-	want := []string{"boom eval", "typed contract"}
+	want := []string{"boom runtime", "typed contract"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("errors = %v, want %v (full: %v)", got, want, err)
 	}

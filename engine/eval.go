@@ -18,7 +18,7 @@ import (
 // Error reasons, the categories a run summary counts failed evaluations by.
 const (
 	ReasonInput    = "input"    // the record could not be turned into policy input
-	ReasonEval     = "eval"     // the policy failed at runtime (builtin error, conflict)
+	ReasonRuntime  = "runtime"  // the policy failed at runtime (builtin error, conflict)
 	ReasonTimeout  = "timeout"  // the policy ran past its per-record deadline
 	ReasonCanceled = "canceled" // the run was interrupted
 	ReasonContract = "contract" // the finding did not have the contract's shape
@@ -85,7 +85,7 @@ func reasonOf(err error) string {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return ReasonCanceled
 	default:
-		return ReasonEval
+		return ReasonRuntime
 	}
 }
 

@@ -113,7 +113,7 @@ func (f *AtomicFile) Write(p []byte) (int, error) {
 	}
 	n, err := f.f.Write(p)
 	if err != nil {
-		f.err = fmt.Errorf("report: writing output: %w", err)
+		f.err = err
 		return n, f.err
 	}
 	return n, nil

@@ -165,7 +165,7 @@ func TestAtomicFailedWriteFailsCommit(t *testing.T) {
 		t.Fatal("Write to a closed file succeeded")
 	}
 	err := f.Commit()
-	if err == nil || !strings.HasPrefix(err.Error(), "report: writing output: write ") {
+	if err == nil || !strings.HasPrefix(err.Error(), "write ") {
 		t.Errorf("Commit after a failed Write = %v, want the write error", err)
 	}
 	if got := readFile(t, path); got != "previous\n" {
@@ -217,7 +217,7 @@ func TestAtomicDevFull(t *testing.T) {
 	}
 	f := mustCreate(t, "/dev/full")
 	_, werr := f.Write([]byte("row\n"))
-	const want = "report: writing output: write /dev/full: no space left on device"
+	const want = "write /dev/full: no space left on device"
 	if werr == nil || werr.Error() != want {
 		t.Errorf("Write = %v, want %q", werr, want)
 	}

@@ -142,7 +142,7 @@ func Write(w io.Writer, cfg Config, rows []trail.Row) error {
 		err = bw.Flush()
 	}
 	if err != nil {
-		return fmt.Errorf("report: writing %s: %w", cfg.Format, err)
+		return fmt.Errorf("write %s: %w", cfg.Format, err)
 	}
 	return nil
 }

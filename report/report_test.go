@@ -122,7 +122,7 @@ func TestWriteReportsWriterErrors(t *testing.T) {
 			if !errors.Is(err, disk) {
 				t.Fatalf("Write error = %v, want it to wrap %v", err, disk)
 			}
-			if want := "report: writing " + string(f) + ": no space left on device"; err.Error() != want {
+			if want := "write " + string(f) + ": no space left on device"; err.Error() != want {
 				t.Errorf("Write error = %q, want %q", err, want)
 			}
 		})

@@ -118,17 +118,15 @@ func (s Summary) MarshalJSON() ([]byte, error) {
 func WriteSummaryJSON(w io.Writer, s Summary) error {
 	compact, err := s.MarshalJSON()
 	if err != nil {
-		return fmt.Errorf("report: encoding summary: %w", err)
+		return fmt.Errorf("encode summary: %w", err)
 	}
 	var out bytes.Buffer
 	if err := json.Indent(&out, compact, "", "  "); err != nil {
-		return fmt.Errorf("report: encoding summary: %w", err)
+		return fmt.Errorf("encode summary: %w", err)
 	}
 	out.WriteByte('\n')
-	if _, err := w.Write(out.Bytes()); err != nil {
-		return fmt.Errorf("report: writing summary: %w", err)
-	}
-	return nil
+	_, err = w.Write(out.Bytes())
+	return err
 }
 
 // WriteSummary writes s for a person (stderr): one aligned "label  text"
@@ -192,10 +190,8 @@ func WriteSummary(w io.Writer, s Summary) error {
 		b.WriteString(sanitize(l.text))
 		b.WriteByte('\n')
 	}
-	if _, err := io.WriteString(w, b.String()); err != nil {
-		return fmt.Errorf("report: writing summary: %w", err)
-	}
-	return nil
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // counts renders a map as "key: n, key: n", keys sorted.

@@ -56,6 +56,10 @@ type Config struct {
 	OnInputs func(files int, bytes int64)
 }
 
+// ReasonUnknown is the summary category of an evaluation error that carries
+// none of its own.
+const ReasonUnknown = "unknown"
+
 // Skip reasons for records.
 const (
 	SkipOutsideWindow = "outside_time_window"
@@ -270,11 +274,11 @@ func unjoin(err error) []error {
 }
 
 // reasonOf is the summary category of an evaluation error: its Reason field
-// when it has one (engine.EvalError), else "eval".
+// when it has one (engine.EvalError), else ReasonUnknown.
 func reasonOf(err error) string {
 	var r interface{ ReasonCode() string }
 	if errors.As(err, &r) {
 		return r.ReasonCode()
 	}
-	return "eval"
+	return ReasonUnknown
 }
