@@ -52,7 +52,7 @@ func TestChangeWrite(t *testing.T) {
 		},
 		{
 			name: "attacker-controlled values cannot drive the terminal or forge lines",
-			c: Change{From: "a", To: "b", Delta: aggregate.Delta{Added: []trail.Row{row("x\x1b[2J\n  - fake", "e", 1)}}},
+			c:    Change{From: "a", To: "b", Delta: aggregate.Delta{Added: []trail.Row{row("x\x1b[2J\n  - fake", "e", 1)}}},
 			want: "policy set a -> b: reloaded in 0s, 0 records re-evaluated in 0s\n" +
 				`  + d: User x\x1b[2J\n  - fake from null eventID=e (count 1, 2024-07-30T21:53:13 .. 2024-07-30T21:54:13)` + "\n",
 		},
