@@ -8,12 +8,9 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/trailhunt/trailhunt/engine"
 	"github.com/trailhunt/trailhunt/loader"
@@ -213,42 +210,7 @@ func (p *errorPrinter) print(err error) {
 		return
 	}
 	p.n++
-	fmt.Fprintf(p.w, "evaluate: %s\n", printable(err.Error()))
-}
-
-// printable escapes what a terminal would act on in an error message: file
-// and archive member names and policy messages can carry attacker-chosen
-// bytes. Control characters (newlines included, so that one error is one
-// line and no line can be forged), invalid UTF-8 and other non-printable
-// runes are written as Go-style escapes; everything else is kept.
-func printable(s string) string {
-	if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r != ' ' && !unicode.IsPrint(r) }) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x80 && (r < 0x20 || r == 0x7f):
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r == ' ' || unicode.IsPrint(r):
-			b.WriteRune(r)
-		case r <= 0xffff:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			fmt.Fprintf(&b, `\U%08x`, r)
-		}
-		i += size
-	}
-	return b.String()
+	fmt.Fprintf(p.w, "evaluate: %s\n", report.Printable(err.Error())) // names and messages carry attacker-chosen bytes
 }
 
 func (p *errorPrinter) flush() {
