@@ -1,10 +1,13 @@
 package loader
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"fmt"
 	"testing"
+
+	"github.com/trailhunt/trailhunt/trail"
 )
 
 // realisticEvent returns a CloudTrail event of about 1.6 KB; every 100th is
@@ -62,4 +65,73 @@ func BenchmarkRecordsGzip(b *testing.B) {
 	}
 	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "records/s")
 	b.ReportMetric(float64(raw.Len())/n, "bytes/record")
+}
+
+// BenchmarkParse measures the JSON parser alone: a Records wrapper read
+// from memory, no decompression.
+func BenchmarkParse(b *testing.B) {
+	const n = 2000
+	var raw bytes.Buffer
+	raw.WriteString(`{"Records":[`)
+	for i := range n {
+		if i > 0 {
+			raw.WriteByte(',')
+		}
+		raw.WriteString(realisticEvent(i))
+	}
+	raw.WriteString(`]}`)
+	b.SetBytes(int64(raw.Len()))
+	b.ReportAllocs()
+	r := New(Config{})
+	for b.Loop() {
+		total := 0
+		s := &session{r: r, ctx: b.Context(), file: "f", yield: func(_ trail.Record, err error) bool {
+			if err != nil {
+				b.Fatal(err)
+			}
+			total++
+			return true
+		}}
+		s.json(unit{}, bufio.NewReaderSize(bytes.NewReader(raw.Bytes()), bufSize), 0)
+		if total != n {
+			b.Fatalf("read %d records, want %d", total, n)
+		}
+	}
+}
+
+// BenchmarkRecordsSmallFiles measures the cost of each file: CloudTrail
+// delivers many small .json.gz files (one per account, region and five
+// minutes).
+func BenchmarkRecordsSmallFiles(b *testing.B) {
+	const files, n = 200, 10
+	dir := b.TempDir()
+	var paths []string
+	for f := range files {
+		var raw bytes.Buffer
+		raw.WriteString(`{"Records":[`)
+		for i := range n {
+			if i > 0 {
+				raw.WriteByte(',')
+			}
+			raw.WriteString(realisticEvent(f*n + i))
+		}
+		raw.WriteString(`]}`)
+		var z bytes.Buffer
+		w := gzip.NewWriter(&z)
+		w.Write(raw.Bytes())
+		w.Close()
+		paths = append(paths, write(b, dir, fmt.Sprintf("f%03d.json.gz", f), z.Bytes()))
+	}
+	b.ReportAllocs()
+	r := New(Config{})
+	for b.Loop() {
+		for _, p := range paths {
+			for _, err := range r.Records(b.Context(), Input{Path: p}) {
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+	b.ReportMetric(float64(files*n*b.N)/b.Elapsed().Seconds(), "records/s")
 }

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // kind is what the first bytes of a stream say it holds.
@@ -18,17 +20,49 @@ const (
 	kindZip               // PK\x03\x04 (or PK\x05\x06: an empty zip)
 	kindTar               // "ustar" at offset 257
 	kindJSON              // '{' or '[' after white space (and a UTF-8 BOM)
+	kindLines             // a first line that is a JSON scalar: JSON lines
+	kindUTF16             // a UTF-16 byte order mark: an encoding not read
 	kindOther             // anything else: not CloudTrail
 )
 
+// bufSize is the size of the buffer each stream is read through. It also
+// sets how far past a syntax error a file is read (Stats.Bytes).
 const bufSize = 32 << 10
+
+// Buffers and decompressors are reused across streams: CloudTrail delivers
+// many small files, and allocating them for each would cost more than
+// reading the file. A pooled bufio.Reader lets go of its reader; a pooled
+// gzip.Reader holds on to the bufio.Reader it read from, which holds on to
+// nothing.
+var (
+	bufPool  sync.Pool // *bufio.Reader of bufSize
+	gzipPool sync.Pool // *gzip.Reader
+)
+
+func getBufReader(r io.Reader) *bufio.Reader {
+	br, _ := bufPool.Get().(*bufio.Reader)
+	if br == nil {
+		// Not bufio.NewReaderSize(r, ...): given a large enough
+		// *bufio.Reader it returns r itself, which would reach the pool
+		// twice.
+		br = bufio.NewReaderSize(nil, bufSize)
+	}
+	br.Reset(r)
+	return br
+}
+
+func putBufReader(br *bufio.Reader) {
+	br.Reset(nil)
+	bufPool.Put(br)
+}
 
 // content reads one stream whose format is not known yet: a file, the
 // output of a gzip layer, or an archive member. It reports whether the
 // enclosing archive may go on with its next member.
 func (s *session) content(u unit, r io.Reader) bool {
 	leaf := &leafReader{s: s, r: r}
-	br := bufio.NewReaderSize(leaf, bufSize)
+	br := getBufReader(leaf)
+	defer putBufReader(br)
 	k, line0, err := sniff(br)
 	if err != nil {
 		return s.readFail(u, -1, err)
@@ -40,11 +74,22 @@ func (s *session) content(u unit, r io.Reader) bool {
 		return true
 	case kindOther:
 		leaf.isLeaf()
-		s.skip("not_cloudtrail")
-		return true
+		if s.walked || u.layer > 0 {
+			s.skip("not_cloudtrail") // a README or a CSV beside the logs
+			return true
+		}
+		// A file the user named: saying nothing would hide it.
+		return s.fail(u, -1, "not_cloudtrail", ErrNotCloudTrail)
 	case kindJSON:
 		leaf.isLeaf()
 		return s.json(u, br, line0)
+	case kindLines:
+		leaf.isLeaf()
+		p := &jsonParser{s: s, u: u, line0: line0}
+		return p.linesFrom(br)
+	case kindUTF16:
+		leaf.isLeaf()
+		return s.fail(u, -1, "unsupported", fmt.Errorf("UTF-16 text (convert it to UTF-8): %w", ErrUnsupported))
 	case kindGzip:
 		if u.gz {
 			return s.fail(u, -1, "unsupported", fmt.Errorf("gzip inside gzip: %w", ErrUnsupported))
@@ -66,8 +111,12 @@ func (s *session) content(u unit, r io.Reader) bool {
 
 // gunzip reads a gzip stream (one or more members) and then its content.
 func (s *session) gunzip(u unit, br *bufio.Reader) bool {
-	zr, err := gzip.NewReader(br)
-	if err != nil {
+	zr, _ := gzipPool.Get().(*gzip.Reader)
+	if zr == nil {
+		zr = new(gzip.Reader)
+	}
+	defer gzipPool.Put(zr)
+	if err := zr.Reset(br); err != nil {
 		var se *streamError
 		if errors.As(err, &se) {
 			return s.streamFail(u, se)
@@ -101,6 +150,16 @@ var bom = []byte("\xef\xbb\xbf")
 // sniff looks at the first bytes of br and says what they are. For JSON it
 // consumes a UTF-8 byte order mark and the leading white space, and returns
 // the number of newlines in it (the 0-based line of the first value).
+// firstLineIsJSON reports whether the buffered line ahead (up to 4 KiB) is
+// one JSON value.
+func firstLineIsJSON(br *bufio.Reader) bool {
+	head, _ := br.Peek(4 << 10)
+	if i := bytes.IndexByte(head, '\n'); i >= 0 {
+		head = head[:i]
+	}
+	return json.Valid(bytes.TrimSpace(head))
+}
+
 func sniff(br *bufio.Reader) (kind, int, error) {
 	head, err := br.Peek(512)
 	if len(head) == 0 && err != nil && err != io.EOF {
@@ -118,6 +177,9 @@ func sniff(br *bufio.Reader) (kind, int, error) {
 		return kindZip, 0, nil
 	case len(head) >= 262 && string(head[257:262]) == "ustar":
 		return kindTar, 0, nil
+	}
+	if bytes.HasPrefix(head, []byte{0xff, 0xfe}) || bytes.HasPrefix(head, []byte{0xfe, 0xff}) {
+		return kindUTF16, 0, nil
 	}
 	if bytes.HasPrefix(head, bom) {
 		br.Discard(len(bom))
@@ -140,6 +202,15 @@ func sniff(br *bufio.Reader) (kind, int, error) {
 		case '{', '[':
 			br.UnreadByte()
 			return kindJSON, lines, nil
+		case '"', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 't', 'f', 'n':
+			// A file cannot start with a scalar unless it is JSON lines
+			// (whose first record is then not an object: an error for
+			// that line, not a reason to drop the file). Text that merely
+			// starts with such a letter is not JSON on its first line.
+			br.UnreadByte()
+			if firstLineIsJSON(br) {
+				return kindLines, lines, nil
+			}
 		}
 		return kindOther, 0, nil
 	}

@@ -26,7 +26,11 @@
 // inside an archive is "unsupported".
 //
 // A file whose first value is a one-line object without "Records" followed by
-// more values is JSON lines. A single object with digest keys
+// more values is JSON lines, and so is a file whose first line is a JSON
+// scalar (that line is then a "not_object" error). Content that is none of
+// these formats (a README, a UTF-16 file) is skipped as "not_cloudtrail"
+// when found by a directory walk or inside an archive, and is an error
+// ("not_cloudtrail", or "unsupported" for UTF-16) in a file the user named. A single object with digest keys
 // (digestStartTime, logFiles, ...) and no eventName, eventVersion or
 // eventTime is skipped as "digest"; one with none of those keys and no
 // Records is skipped as "not_cloudtrail" when it was found by a directory
@@ -56,11 +60,13 @@
 //   - Time is the top-level eventTime parsed by [trail.ParseEventTime], or
 //     zero (counted in Stats.NoTime) when it is missing, not a string or not a
 //     time; such a record is still yielded.
-//   - Caps: a record over Config.MaxRecordBytes is a "record_too_large" error;
-//     a gzip stream or zip member decompressing to more than
-//     Config.MaxDecompressedBytes stops with "decompression_limit" (records
-//     before it stand). A .tar.gz is one gzip stream: the cap bounds the
-//     whole archive.
+//   - Caps: a record over Config.MaxRecordBytes is a "record_too_large"
+//     error, and so is any other array element or top-level value over it
+//     (a Records wrapper is not one value: its elements are capped one by
+//     one; white space between values is not capped). A gzip stream or zip
+//     member decompressing to more than Config.MaxDecompressedBytes stops
+//     with "decompression_limit" (records before it stand). A .tar.gz is
+//     one gzip stream: the cap bounds the whole archive.
 //   - Faults never crash the reader. In JSON lines a bad line is an error for
 //     that line and reading goes on. In an array or Records container a
 //     syntax error, a truncation or an oversized record ends that file or

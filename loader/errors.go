@@ -27,6 +27,10 @@ var (
 	// ErrNotArray: the "Records" member of a CloudTrail file is neither an
 	// array nor null.
 	ErrNotArray = errors.New(`"Records" is not an array`)
+	// ErrNotCloudTrail: a file named by the user whose content is not JSON,
+	// gzip, zip or tar. (Found by a directory walk, such a file is skipped
+	// and counted instead.)
+	ErrNotCloudTrail = errors.New("not CloudTrail: neither JSON, gzip, zip nor tar")
 	// ErrUnsupported: a layout the loader does not read, such as an archive
 	// inside an archive or gzip inside gzip.
 	ErrUnsupported = errors.New("not supported")

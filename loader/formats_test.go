@@ -122,7 +122,10 @@ func TestSniff(t *testing.T) {
 		{"object after blank lines", "\n\n  {", kindJSON, 2},
 		{"array after BOM", "\xef\xbb\xbf[", kindJSON, 0},
 		{"markdown", "# title", kindOther, 0},
-		{"number", "42", kindOther, 0},
+		{"number", "42", kindLines, 0},
+		{"null line, then more", "\nnull\n{}", kindLines, 1},
+		{"text starting like a literal", "note: not JSON\n", kindOther, 0},
+		{"UTF-16 little endian", "\xff\xfe{\x00", kindUTF16, 0},
 		{"one gzip byte", "\x1f", kindOther, 0},
 	}
 	for _, tc := range cases {

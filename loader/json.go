@@ -7,31 +7,32 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 )
 
 // jsonParser reads the JSON text of one file or member: a sequence of
 // top-level values, each a {"Records":[...]} object, a bare array of
 // records or a single record; or, when the first value is a one-line
 // object without Records and more follows, JSON lines.
+//
+// The lexer splits the text into values and each record is validated with
+// one json.Valid call. The parser accepts what encoding/json's Decoder
+// (Token, More and Decode, as the loader used them) accepts and stops where
+// it would, with the same error messages; but the record cap is exact, and
+// applies to values, not to the white space between them.
 type jsonParser struct {
 	s     *session
 	u     unit
-	br    *bufio.Reader
-	cr    *capReader
-	dec   *json.Decoder
+	l     *lexer
 	line0 int // 0-based line of the first value
 	index int // index of the next record
-	skip  json.RawMessage
 	// ok is what the parser reports to the enclosing archive once a
 	// method returned false: whether it may go on with its next member.
 	ok bool
 }
 
 func (s *session) json(u unit, br *bufio.Reader, line0 int) bool {
-	cr := &capReader{r: br, max: s.r.maxRecord, pin: -1}
-	dec := json.NewDecoder(cr)
-	cr.dec = dec
-	p := &jsonParser{s: s, u: u, br: br, cr: cr, dec: dec, line0: line0}
+	p := &jsonParser{s: s, u: u, l: &lexer{br: br, max: s.r.maxRecord}, line0: line0}
 	if !p.run() {
 		return p.ok
 	}
@@ -39,39 +40,43 @@ func (s *session) json(u unit, br *bufio.Reader, line0 int) bool {
 }
 
 func (p *jsonParser) run() bool {
-	for first := true; p.dec.More(); first = false {
-		p.cr.startRecording()
-		tok, err := p.dec.Token()
+	l := p.l
+	for first := true; ; first = false {
+		c, err := l.peek()
+		if err == io.EOF {
+			return true
+		}
 		if err != nil {
 			return p.fail(-1, err)
 		}
-		switch tok {
-		case json.Delim('['):
-			p.cr.stopRecording()
+		switch c {
+		case '[':
+			l.next()
 			if !p.array() {
 				return false
 			}
-		case json.Delim('{'):
+		case '{':
+			l.startRecording()
+			if err := l.next(); err != nil {
+				return p.fail(p.index, err)
+			}
 			if !p.object(first) {
 				return false
 			}
+		case ']', '}':
+			return p.fail(-1, tokenError(c, ctxValue))
 		default: // a scalar after the first value
-			p.cr.stopRecording()
+			v, err := p.token()
+			if err != nil {
+				return p.fail(-1, err)
+			}
 			i := p.index
 			p.index++
-			if !p.s.fail(p.u, i, "not_object", fmt.Errorf("%w: %s", ErrNotObject, tokenKind(tok))) {
+			if !p.s.fail(p.u, i, "not_object", fmt.Errorf("%w: %s", ErrNotObject, rawKind(v))) {
 				return p.stop(false)
 			}
 		}
 	}
-	tok, err := p.dec.Token()
-	switch {
-	case err == io.EOF:
-		return true
-	case err == nil: // not expected: More said no value follows
-		err = fmt.Errorf("unexpected %v after top-level value", tok)
-	}
-	return p.fail(-1, err)
 }
 
 // stop ends the parse, telling the enclosing archive ok.
@@ -80,9 +85,8 @@ func (p *jsonParser) stop(ok bool) bool {
 	return false
 }
 
-// fail reports err from the decoder, for record index (-1 for the whole
-// file or member), and ends the parse: after a syntax error the decoder
-// cannot find the next record.
+// fail reports err for record index (-1 for the whole file or member), and
+// ends the parse: after a syntax error the next record cannot be found.
 func (p *jsonParser) fail(index int, err error) bool {
 	var se *streamError
 	switch {
@@ -98,25 +102,63 @@ func (p *jsonParser) fail(index int, err error) bool {
 
 // array reads the elements of an array whose '[' was read, one record each.
 func (p *jsonParser) array() bool {
-	for p.dec.More() {
+	l := p.l
+	c, err := l.peek()
+	if err != nil {
+		return p.fail(-1, err)
+	}
+	switch c {
+	case ']':
+		l.next()
+		return true
+	case '}':
+		return p.fail(-1, tokenError(c, ctxValue))
+	}
+	for {
 		i := p.index
 		p.index++
-		var raw json.RawMessage // a fresh copy: the consumer may keep it
-		if err := p.dec.Decode(&raw); err != nil {
-			return p.fail(i, err)
+		if !p.element(i) {
+			return false
 		}
-		if raw[0] != '{' {
-			if !p.s.fail(p.u, i, "not_object", fmt.Errorf("%w: %s", ErrNotObject, rawKind(raw))) {
-				return p.stop(false)
-			}
-			continue
+		c, err := l.peek()
+		if err != nil {
+			return p.fail(-1, err)
 		}
-		if !p.s.emit(p.u, i, raw) {
-			return p.stop(false)
+		switch c {
+		case ']':
+			l.next()
+			return true
+		case '}':
+			return p.fail(-1, tokenError(c, ctxElem))
+		case ',':
+		default:
+			return p.fail(p.index, errComma)
+		}
+		l.next()
+		if _, err := l.peek(); err != nil {
+			return p.fail(p.index, err)
 		}
 	}
-	if _, err := p.dec.Token(); err != nil {
-		return p.fail(-1, err)
+}
+
+// element reads array element i: a record when it is an object.
+func (p *jsonParser) element(i int) bool {
+	v, err := p.l.value()
+	if err != nil {
+		return p.fail(i, err)
+	}
+	if composite(v) && !json.Valid(v) {
+		return p.fail(i, syntaxError(v))
+	}
+	if v[0] != '{' {
+		if !p.s.fail(p.u, i, "not_object", fmt.Errorf("%w: %s", ErrNotObject, rawKind(v))) {
+			return p.stop(false)
+		}
+		return true
+	}
+	raw := bytes.Clone(v) // a copy: the consumer may keep it
+	if !p.s.emit(p.u, i, raw, topEventTime(raw, p.l.spans)) {
+		return p.stop(false)
 	}
 	return true
 }
@@ -125,6 +167,7 @@ func (p *jsonParser) array() bool {
 // a Records wrapper is streamed; any other object is one record, unless it
 // is the only value, when it may be a digest or not CloudTrail at all.
 func (p *jsonParser) object(first bool) bool {
+	l := p.l
 	var wrapper, eventKey, digestKey bool
 	at := func() int { // whom an error concerns
 		if wrapper {
@@ -132,40 +175,80 @@ func (p *jsonParser) object(first bool) bool {
 		}
 		return p.index
 	}
-	for p.dec.More() {
-		tok, err := p.dec.Token()
-		if err != nil {
+	c, err := l.peek()
+	for ctx := ""; err == nil && (c != '}' || ctx != ""); ctx = ctxKey {
+		if c != '"' {
+			return p.fail(at(), tokenError(c, ctx))
+		}
+		var k []byte
+		if k, err = l.value(); err != nil {
 			return p.fail(at(), err)
 		}
-		key, _ := tok.(string)
-		if key == "Records" {
-			if !wrapper {
-				p.cr.stopRecording()
-				wrapper = true
-			}
+		if !json.Valid(k) {
+			return p.fail(at(), syntaxError(k))
+		}
+		key := keyName(k)
+		records := key == "Records"
+		if records && !wrapper {
+			l.stopRecording()
+			wrapper = true
+		}
+		if c, err = l.peek(); err != nil {
+			return p.fail(at(), err)
+		}
+		switch {
+		case c == ':':
+		case records:
+			return p.fail(-1, tokenError(c, ctxColon))
+		default:
+			return p.fail(at(), errColon)
+		}
+		if err := l.next(); err != nil {
+			return p.fail(at(), err)
+		}
+		if records {
 			if !p.records() {
 				return false
 			}
-			continue
+		} else {
+			eventKey = eventKey || eventKeys[key]
+			digestKey = digestKey || digestKeys[key]
+			if !p.skip(at()) {
+				return false
+			}
 		}
-		eventKey = eventKey || eventKeys[key]
-		digestKey = digestKey || digestKeys[key]
-		if err := p.dec.Decode(&p.skip); err != nil {
-			return p.fail(at(), err)
+		if c, err = l.peek(); err != nil || c == '}' {
+			break
+		}
+		if c != ',' {
+			return p.fail(at(), tokenError(c, ctxPair))
+		}
+		if err = l.next(); err == nil {
+			c, err = l.peek()
 		}
 	}
-	if _, err := p.dec.Token(); err != nil {
+	if err == nil {
+		err = l.next() // '}'
+	}
+	if err != nil {
 		return p.fail(at(), err)
 	}
 	if wrapper {
 		return true
 	}
-	raw := p.cr.value(p.dec.InputOffset())
+	raw := bytes.Clone(l.rec)
 	i := p.index
 	p.index++
-	if first && !p.dec.More() {
+	if !first {
+		l.stopRecording()
+		return p.emit(i, raw)
+	}
+	l.recMax = int64(len(l.rec)) + l.max // and the white space after it
+	c, err = l.peek()
+	switch {
+	case err != nil || c == ']' || c == '}':
 		// The only value: a single event, a digest, or something else.
-		p.cr.stopRecording()
+		l.stopRecording()
 		switch {
 		case eventKey:
 		case digestKey:
@@ -175,135 +258,127 @@ func (p *jsonParser) object(first bool) bool {
 			p.s.skip("not_cloudtrail")
 			return true
 		}
-	} else if first && bytes.IndexByte(raw, '\n') < 0 {
+	case bytes.IndexByte(raw, '\n') < 0:
 		// A one-line object and more after it: JSON lines. Read again
 		// from the start, line by line.
-		r := io.MultiReader(bytes.NewReader(p.cr.rec), p.br)
-		p.cr.recording = false
-		return p.stop(p.lines(r))
-	} else {
-		p.cr.stopRecording()
+		return p.stop(p.lines(io.MultiReader(bytes.NewReader(l.rec), l.br)))
+	default:
+		l.stopRecording()
 	}
-	if !p.s.emit(p.u, i, raw) {
+	return p.emit(i, raw)
+}
+
+func (p *jsonParser) emit(i int, raw []byte) bool {
+	if !p.s.emit(p.u, i, raw, eventTime(raw)) {
 		return p.stop(false)
+	}
+	return true
+}
+
+// skip reads the value of a key other than "Records", checking it.
+func (p *jsonParser) skip(at int) bool {
+	if _, err := p.l.peek(); err != nil {
+		return p.fail(at, err)
+	}
+	v, err := p.l.value()
+	if err != nil {
+		return p.fail(at, err)
+	}
+	if composite(v) && !json.Valid(v) {
+		return p.fail(at, syntaxError(v))
 	}
 	return true
 }
 
 // records reads the value of a "Records" key.
 func (p *jsonParser) records() bool {
-	tok, err := p.dec.Token()
+	l := p.l
+	c, err := l.peek()
 	if err != nil {
 		return p.fail(-1, err)
 	}
-	switch tok {
-	case json.Delim('['):
+	switch c {
+	case '[':
+		l.next()
 		return p.array()
-	case nil: // "Records": null
-		return true
+	case '{':
+	case ']', '}', ',', ':':
+		return p.fail(-1, tokenError(c, ctxValue))
+	default:
+		v, err := p.token()
+		if err != nil {
+			return p.fail(-1, err)
+		}
+		if string(v) == "null" {
+			return true
+		}
 	}
 	return p.stop(p.s.fail(p.u, -1, "not_array", ErrNotArray))
 }
 
-// lines reads JSON lines: one record per line, blank lines ignored. A bad
-// line is reported with its 0-based line number and reading goes on.
-func (p *jsonParser) lines(r io.Reader) bool {
-	br := bufio.NewReaderSize(r, bufSize)
-	var buf []byte
-	for line := p.line0; ; line++ {
-		var tooLarge bool
-		var err error
-		buf, tooLarge, err = readLine(br, buf[:0], p.s.r.maxRecord)
-		if err != nil && err != io.EOF {
-			// The line was cut by the failure: drop it.
-			return p.s.readFail(p.u, -1, err)
+// token reads a string, number or literal as Decoder.Token does: a number
+// must fit a float64.
+func (p *jsonParser) token() ([]byte, error) {
+	v, err := p.l.value()
+	switch {
+	case err != nil:
+		return nil, err
+	case composite(v):
+		if !json.Valid(v) {
+			return nil, syntaxError(v)
 		}
-		rec := bytes.Trim(buf, " \t\r\n")
-		ok := true
-		switch {
-		case tooLarge || int64(len(rec)) > p.s.r.maxRecord:
-			ok = p.s.fail(p.u, line, "record_too_large",
-				fmt.Errorf("%w: over %d bytes", ErrRecordTooLarge, p.s.r.maxRecord))
-		case len(rec) == 0:
-		case !json.Valid(rec):
-			ok = p.s.fail(p.u, line, "json_syntax", json.Unmarshal(rec, new(json.RawMessage)))
-		case rec[0] != '{':
-			ok = p.s.fail(p.u, line, "not_object", fmt.Errorf("%w: %s", ErrNotObject, rawKind(rec)))
-		default:
-			ok = p.s.emit(p.u, line, bytes.Clone(rec))
-		}
-		if !ok {
-			return false
-		}
-		if err == io.EOF {
-			return true
+	case v[0] == '-' || '0' <= v[0] && v[0] <= '9':
+		if err := json.Unmarshal(v, new(any)); err != nil {
+			return nil, err
 		}
 	}
+	return v, nil
 }
 
-// readLine appends the next line (with its newline) to buf. A line longer
-// than max (plus room for "\r\n") is not kept: tooLarge is set and the rest
-// of the line is read and dropped.
-func readLine(br *bufio.Reader, buf []byte, max int64) (_ []byte, tooLarge bool, _ error) {
-	for {
-		frag, err := br.ReadSlice('\n')
-		if !tooLarge {
-			if int64(len(buf)+len(frag)) > max+2 {
-				tooLarge = true
-				buf = buf[:0]
-			} else {
-				buf = append(buf, frag...)
-			}
-		}
-		if err != bufio.ErrBufferFull {
-			return buf, tooLarge, err
-		}
+// composite reports whether v, as the lexer returns it, is an object, an
+// array or a string: one the lexer did not check.
+func composite(v []byte) bool {
+	return v[0] == '{' || v[0] == '[' || v[0] == '"'
+}
+
+// keyName returns the object key k (a valid JSON string) unquoted.
+func keyName(k []byte) string {
+	if bytes.IndexByte(k, '\\') < 0 {
+		return string(k[1 : len(k)-1])
 	}
+	var s string
+	json.Unmarshal(k, &s)
+	return s
 }
 
-var eventKeys = map[string]bool{"eventName": true, "eventVersion": true, "eventTime": true}
+// Syntax errors the parser finds between values, worded as encoding/json's
+// Decoder words them.
+var (
+	errComma = errors.New("expected comma after array element")
+	errColon = errors.New("expected colon after object key")
+)
 
-var digestKeys = map[string]bool{
-	"digestStartTime":             true,
-	"digestEndTime":               true,
-	"digestS3Bucket":              true,
-	"digestS3Object":              true,
-	"digestPublicKeyFingerprint":  true,
-	"digestSignatureAlgorithm":    true,
-	"previousDigestS3Bucket":      true,
-	"previousDigestS3Object":      true,
-	"previousDigestHashValue":     true,
-	"previousDigestHashAlgorithm": true,
-	"previousDigestSignature":     true,
-	"logFiles":                    true,
+// Contexts of tokenError, after the offending byte.
+const (
+	ctxValue = " looking for beginning of value"
+	ctxElem  = " after array element"
+	ctxKey   = " looking for beginning of object key string"
+	ctxColon = " after object key"
+	ctxPair  = " after object key:value pair"
+)
+
+func tokenError(c byte, context string) error {
+	return errors.New("invalid character " + quoteChar(c) + context)
 }
 
-// rawKind names the JSON type of a valid value.
-func rawKind(raw []byte) string {
-	switch raw[0] {
-	case 'n':
-		return "null"
-	case 't', 'f':
-		return "boolean"
+// quoteChar formats c as encoding/json's error messages do.
+func quoteChar(c byte) string {
+	switch c {
+	case '\'':
+		return `'\''`
 	case '"':
-		return "string"
-	case '[':
-		return "array"
-	case '{':
-		return "object"
+		return `'"'`
 	}
-	return "number"
-}
-
-// tokenKind names the JSON type of a scalar token.
-func tokenKind(tok json.Token) string {
-	switch tok.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case string:
-		return "string"
-	}
-	return "number"
+	s := strconv.Quote(string(rune(c)))
+	return "'" + s[1:len(s)-1] + "'"
 }

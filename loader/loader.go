@@ -5,6 +5,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"time"
 
 	"github.com/trailhunt/trailhunt/trail"
 )
@@ -129,8 +130,9 @@ func (s *session) readFile() {
 	s.content(unit{file: f}, &countReader{s: s, r: src})
 }
 
-// emit yields one record. It reports false when reading must stop.
-func (s *session) emit(u unit, index int, raw []byte) bool {
+// emit yields one record, whose eventTime is t. It reports false when
+// reading must stop.
+func (s *session) emit(u unit, index int, raw []byte, t time.Time) bool {
 	if s.done {
 		return false
 	}
@@ -140,7 +142,6 @@ func (s *session) emit(u unit, index int, raw []byte) bool {
 		return false
 	default:
 	}
-	t := eventTime(raw)
 	s.r.stats.record(t.IsZero())
 	rec := trail.Record{
 		Source: trail.Source{File: s.file, Member: u.member, Index: index},

@@ -1,8 +1,6 @@
 package loader
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -132,79 +130,4 @@ func (l *leafReader) isLeaf() {
 		l.s.r.stats.decompressed(l.pending)
 		l.pending = 0
 	}
-}
-
-// capReader feeds a json.Decoder and enforces Config.MaxRecordBytes:
-// json.Decoder buffers a whole value before decoding it, so the bytes read
-// but not yet consumed by the decoder (read - dec.InputOffset()) are the
-// value in progress; once they are over the cap, Read fails with
-// ErrRecordTooLarge. While a top-level object is recorded (its bytes are
-// kept, to be yielded as one record if it is not a Records wrapper), the cap
-// counts from the object's start instead.
-type capReader struct {
-	r   io.Reader
-	dec *json.Decoder
-	max int64
-	n   int64 // bytes read
-	err error // sticky
-
-	recording bool
-	rec       []byte // bytes read since the recorded value's start
-	pin       int64  // input offset of the recorded value's start; -1: none
-}
-
-func (c *capReader) Read(p []byte) (int, error) {
-	if c.err != nil {
-		return 0, c.err
-	}
-	start := c.pin
-	if start < 0 {
-		start = c.dec.InputOffset()
-	}
-	room := c.max + 1 - (c.n - start)
-	if room <= 0 {
-		c.err = fmt.Errorf("%w: over %d bytes", ErrRecordTooLarge, c.max)
-		return 0, c.err
-	}
-	if int64(len(p)) > room {
-		p = p[:room]
-	}
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	if c.recording {
-		c.rec = append(c.rec, p[:n]...)
-	}
-	if err != nil && err != io.EOF {
-		c.err = err
-	}
-	return n, err
-}
-
-// startRecording starts keeping the bytes of the value about to be read:
-// the caller has just seen (with dec.More) that one starts at the decoder's
-// current offset.
-func (c *capReader) startRecording() {
-	w := bytes.NewBuffer(c.rec[:0])
-	io.Copy(w, c.dec.Buffered())
-	c.rec = w.Bytes()
-	c.recording = true
-	c.pin = c.dec.InputOffset()
-}
-
-// value returns a copy of the recorded value, which ends at input offset
-// end, and lifts the pin: from now on the cap counts unconsumed bytes.
-// Recording goes on until stopRecording.
-func (c *capReader) value(end int64) []byte {
-	v := bytes.Clone(c.rec[:end-c.pin])
-	c.pin = -1
-	return v
-}
-
-func (c *capReader) stopRecording() {
-	c.recording = false
-	c.pin = -1
-	if cap(c.rec) > 1<<20 {
-		c.rec = nil // do not hold on to a large buffer
-	}
-	c.rec = c.rec[:0]
 }
