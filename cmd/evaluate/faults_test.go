@@ -1185,17 +1185,29 @@ func TestFaultsErrorLinesAreEscaped(t *testing.T) {
 // error for line 0 (not_object or json_syntax), the hit on line 1 reported,
 // records=2 evaluated=1 failed=1, exit 3. Update these expectations then.
 func TestFaultsFirstValue(t *testing.T) {
-	skippedWhole := want{
-		code:   exitOK,
-		counts: "files=1 members=0 records=0 no_time=0 evaluated=0 failed=0 skipped={not_cloudtrail:1} errors={} findings=0 rows=0",
+	// A first line that is a JSON scalar makes the file JSON lines: that
+	// line is a not_object error, and the records after it are evaluated.
+	scalarFirst := func(kind string) want {
+		return want{
+			code:   exitIncomplete,
+			counts: "files=1 members=0 records=2 no_time=0 evaluated=1 failed=1 skipped={} errors={not_object:1} findings=1 rows=1",
+			errs:   []string{"evaluate: read $DIR/a.jsonl#0: not_object: not a JSON object: " + kind},
+			rows:   []string{"after-first-line×1"},
+		}
 	}
 	for _, c := range []struct {
 		name, first string
 		want        want
 	}{
-		{"first line null", "null", skippedWhole},
-		{"first line a number", "42", skippedWhole},
-		{"first line not JSON", "garbage", skippedWhole},
+		{"first line null", "null", scalarFirst("null")},
+		{"first line a number", "42", scalarFirst("number")},
+		// A file the user named that is not CloudTrail at all is an error,
+		// not a skip (inside a directory walk it is skipped and counted).
+		{"first line not JSON", "garbage", want{
+			code:   exitIncomplete,
+			counts: "files=1 members=0 records=0 no_time=0 evaluated=0 failed=0 skipped={} errors={not_cloudtrail:1} findings=0 rows=0",
+			errs:   []string{"evaluate: read $DIR/a.jsonl: not_cloudtrail: not CloudTrail: neither JSON, gzip, zip nor tar"},
+		}},
 		{"first line a broken object", `{"eventName": x}`, want{
 			code:   exitIncomplete,
 			counts: "files=1 members=0 records=1 no_time=0 evaluated=0 failed=1 skipped={} errors={json_syntax:1} findings=0 rows=0",
@@ -1208,10 +1220,8 @@ func TestFaultsFirstValue(t *testing.T) {
 			r.check(t, c.want)
 		})
 	}
-	// A UTF-16 export (Windows PowerShell 5's Out-File default), named on
-	// the command line: not read, counted as not_cloudtrail, exit 0. Also
-	// reported: a file the user named that cannot be read as CloudTrail
-	// should be an error, not a skip.
+	// A UTF-16 export (Windows PowerShell 5's Out-File default) is not read,
+	// and says why.
 	t.Run("UTF-16 file", func(t *testing.T) {
 		var b []byte
 		for _, u := range utf16.Encode([]rune("\ufeff" + wrap(hit("utf16")))) {
@@ -1219,7 +1229,11 @@ func TestFaultsFirstValue(t *testing.T) {
 		}
 		dir := writeFiles(t, map[string][]byte{"a.json": b})
 		r := evaluateFaults(t, dir, runOpts{}, filepath.Join(dir, "a.json"))
-		r.check(t, skippedWhole)
+		r.check(t, want{
+			code:   exitIncomplete,
+			counts: "files=1 members=0 records=0 no_time=0 evaluated=0 failed=0 skipped={} errors={unsupported:1} findings=0 rows=0",
+			errs:   []string{"evaluate: read $DIR/a.json: unsupported: UTF-16 text (convert it to UTF-8): not supported"},
+		})
 	})
 }
 
