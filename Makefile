@@ -32,3 +32,10 @@ rego-test:
 	@mkdir -p .cache
 	$(OPA) test $(REGO) fixtures/ --coverage > .cache/rego-coverage.json
 	$(GO) run ./internal/covergate -min $(COVERAGE) < .cache/rego-coverage.json
+
+# The throughput benchmark (bench/README.md); not part of `make test`. Sizes and
+# the rest come from the environment, e.g.
+#   make bench BENCH_RECORDS="100000 1000000" BENCH_REPEAT=3 BENCH_5M=1
+BENCH_RECORDS ?= 1000000
+bench:
+	BENCH_RECORDS="$(BENCH_RECORDS)" ./bench/run.sh
