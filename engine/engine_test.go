@@ -380,3 +380,29 @@ func TestEvalTimeoutFailsTheRecordNotTheRun(t *testing.T) {
 		t.Errorf("slow prefilter = %s", got)
 	}
 }
+
+func TestProjectionDecodesOnlyReferencedKeys(t *testing.T) {
+	dir := writeTree(t, map[string]string{"x/x.rego": detectionModule("x",
+		`finding := {"name": input.userIdentity.userName, "n": null} if input.eventName == "Hello"`, "")})
+	set, err := Load(context.Background(), Config{PolicyDir: dir, Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(set.Fields(), ","); got != "eventName,userIdentity" {
+		t.Errorf("Fields() = %s, want eventName,userIdentity", got)
+	}
+	// Evaluation over the projected input still sees nested values.
+	fs, err := set.Evaluate(context.Background(), record(`{"eventName":"Hello","userIdentity":{"userName":"ann"},"other":[1,2,{"x":1}]}`))
+	if err != nil || len(fs) != 1 || *fs[0].Values[0] != "ann" {
+		t.Errorf("Evaluate = %+v, %v", fs, err)
+	}
+	// The shipped detection reads input as a whole (object.get(input, ...)):
+	// it sees whole records.
+	set, err = Load(context.Background(), Config{Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := set.Fields(); f != nil {
+		t.Errorf("embedded Fields() = %v, want nil (whole records)", f)
+	}
+}
