@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -157,7 +156,7 @@ func firstLineIsJSON(br *bufio.Reader) bool {
 	if i := bytes.IndexByte(head, '\n'); i >= 0 {
 		head = head[:i]
 	}
-	return json.Valid(bytes.TrimSpace(head))
+	return validJSON(bytes.TrimSpace(head))
 }
 
 func sniff(br *bufio.Reader) (kind, int, error) {

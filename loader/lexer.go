@@ -13,9 +13,9 @@ import (
 // fits there is delimited and returned without a copy; a longer one is
 // gathered in a buffer of its own. Objects, arrays and strings are only
 // delimited (see splitter), not validated: the caller validates each with
-// one json.Valid call. Only the value being read is held, at most the
-// record cap of it (plus what the reader buffered); white space is skipped
-// as it streams by, and is not capped.
+// one validJSON call (what json.Valid accepts, faster). Only the value
+// being read is held, at most the record cap of it (plus what the reader
+// buffered); white space is skipped as it streams by, and is not capped.
 //
 // When a value cannot be read whole, the error is the first fault in input
 // order, worded as encoding/json's Decoder words it: a syntax error in the

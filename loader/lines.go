@@ -36,7 +36,7 @@ func (p *jsonParser) linesFrom(br *bufio.Reader) bool {
 			ok = p.s.fail(p.u, line, "record_too_large",
 				fmt.Errorf("%w: over %d bytes", ErrRecordTooLarge, p.s.r.maxRecord))
 		case len(rec) == 0:
-		case !json.Valid(rec):
+		case !validJSON(rec):
 			ok = p.s.fail(p.u, line, "json_syntax", json.Unmarshal(rec, new(json.RawMessage)))
 		case rec[0] != '{':
 			ok = p.s.fail(p.u, line, "not_object", fmt.Errorf("%w: %s", ErrNotObject, rawKind(rec)))
