@@ -28,19 +28,15 @@ func stratusRecords(t *testing.T) []json.RawMessage {
 	return doc.Records
 }
 
+// gzipped writes each member as a gzip member of its own: multi-member
+// gzip when there are several.
 func gzipped(t *testing.T, members ...[]byte) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	for _, m := range members { // one gzip member each: multi-member gzip
-		zw := gzip.NewWriter(&buf)
-		if _, err := zw.Write(m); err != nil {
-			t.Fatal(err)
-		}
-		if err := zw.Close(); err != nil {
-			t.Fatal(err)
-		}
+	var out []byte
+	for _, m := range members {
+		out = append(out, gzipLevel(t, gzip.DefaultCompression, string(m))...)
 	}
-	return buf.Bytes()
+	return out
 }
 
 type member struct {

@@ -50,12 +50,13 @@ func wrap(recs ...string) string  { return `{"Records":[` + strings.Join(recs, "
 func array(recs ...string) string { return `[` + strings.Join(recs, ",\n") + `]` }
 func lines(recs ...string) string { return strings.Join(recs, "\n") + "\n" }
 
-// gzipStored compresses s without compression (stored deflate blocks), so the
-// plain text appears verbatim in the output and a cut can be placed exactly.
-func gzipStored(t *testing.T, s string) []byte {
+// gzipLevel compresses s at a gzip level: gzip.NoCompression puts the
+// plain text verbatim in the output (so a cut can be placed exactly),
+// gzip.BestCompression makes a small file that decompresses to a lot.
+func gzipLevel(t *testing.T, level int, s string) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	w, err := gzip.NewWriterLevel(&b, gzip.NoCompression)
+	w, err := gzip.NewWriterLevel(&b, level)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,20 +67,8 @@ func gzipStored(t *testing.T, s string) []byte {
 	return b.Bytes()
 }
 
-// gzipBest compresses s hard: a small file that decompresses to a lot.
-func gzipBest(t *testing.T, s string) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	w, err := gzip.NewWriterLevel(&b, gzip.BestCompression)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write([]byte(s))
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
+func gzipStored(t *testing.T, s string) []byte { return gzipLevel(t, gzip.NoCompression, s) }
+func gzipBest(t *testing.T, s string) []byte   { return gzipLevel(t, gzip.BestCompression, s) }
 
 // cutBefore returns b up to (not including) the first occurrence of marker.
 func cutBefore(t *testing.T, b []byte, marker string) []byte {
