@@ -18,12 +18,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
+
+	"github.com/trailhunt/trailhunt/bench/archive"
 )
 
 // Counts is what a run read.
@@ -51,22 +50,7 @@ func main() {
 }
 
 func run(roots []string, workers int) (Counts, error) {
-	paths := make(chan string)
-	var walkErr error
-	go func() {
-		defer close(paths)
-		for _, root := range roots {
-			walkErr = errors.Join(walkErr, filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-				if err != nil {
-					return err
-				}
-				if !d.IsDir() && (strings.HasSuffix(p, ".json.gz") || strings.HasSuffix(p, ".json")) {
-					paths <- p
-				}
-				return nil
-			}))
-		}
-	}()
+	paths, walkErr := archive.Files(roots)
 	var total Counts
 	var mu sync.Mutex
 	var errs []error
@@ -92,7 +76,7 @@ func run(roots []string, workers int) (Counts, error) {
 		})
 	}
 	wg.Wait()
-	return total, errors.Join(append(errs, walkErr)...)
+	return total, errors.Join(append(errs, walkErr())...)
 }
 
 // splitter holds one worker's reusable buffers.

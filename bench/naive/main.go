@@ -22,11 +22,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/trailhunt/trailhunt/bench/archive"
 
 	"github.com/open-policy-agent/opa/v1/rego"
 )
@@ -104,22 +105,7 @@ func prepare(ctx context.Context, dir string) ([]detection, error) {
 
 // run evaluates every record of every .json or .json.gz file under roots.
 func run(ctx context.Context, dets []detection, roots []string, workers int, out io.Writer) (Summary, error) {
-	paths := make(chan string)
-	var walkErr error
-	go func() {
-		defer close(paths)
-		for _, root := range roots {
-			walkErr = errors.Join(walkErr, filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-				if err != nil {
-					return err
-				}
-				if !d.IsDir() && (strings.HasSuffix(p, ".json.gz") || strings.HasSuffix(p, ".json")) {
-					paths <- p
-				}
-				return nil
-			}))
-		}
-	}()
+	paths, walkErr := archive.Files(roots)
 	var mu sync.Mutex
 	var total Summary
 	var errs []error
@@ -144,7 +130,7 @@ func run(ctx context.Context, dets []detection, roots []string, workers int, out
 		})
 	}
 	wg.Wait()
-	return total, errors.Join(append(errs, walkErr)...)
+	return total, errors.Join(append(errs, walkErr())...)
 }
 
 // evalFile decodes one {"Records":[...]} file and evaluates each record.
