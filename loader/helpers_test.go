@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,10 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trailhunt/trailhunt/internal/goldenfile"
 	"github.com/trailhunt/trailhunt/trail"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // event returns a small CloudTrail event with eventTime 2024-07-30T21:53:<i>Z.
 func event(i int) string {
@@ -199,23 +197,7 @@ func abbrev(raw []byte) string {
 // with -update.
 func golden(t *testing.T, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", filepath.FromSlash(t.Name())+".golden")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (run with -update to accept):\n--- got\n%s--- want\n%s", path, got, want)
-	}
+	goldenfile.Check(t, filepath.Join("testdata", filepath.FromSlash(t.Name())+".golden"), []byte(got))
 }
 
 // checkAccounting asserts the bookkeeping invariant: every error yielded is
