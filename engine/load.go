@@ -323,9 +323,6 @@ func version(groups ...[]source) string {
 // version.
 func (s *Set) Version() string { return s.version }
 
-// Now is the time filter expiry was judged against.
-func (s *Set) Now() time.Time { return s.now }
-
 // Detections returns the metadata of the loaded detections, sorted by id.
 func (s *Set) Detections() []trail.Detection {
 	out := make([]trail.Detection, len(s.detections))
