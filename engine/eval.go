@@ -54,7 +54,7 @@ func (s *Set) Evaluate(ctx context.Context, rec trail.Record) ([]trail.Finding, 
 	var findings []trail.Finding
 	var errs []error
 	for _, d := range s.detections {
-		if !d.pre.admits(rec.Raw) {
+		if !d.pre.admits(rec) {
 			continue
 		}
 		if input == nil {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -31,12 +32,16 @@ type prefilter struct {
 }
 
 // admits reports whether a record may produce a finding.
-func (p prefilter) admits(raw []byte) bool {
+func (p prefilter) admits(rec trail.Record) bool {
 	if p.key == "" {
 		return true
 	}
-	v, ok := trail.StringMember(raw, p.key)
-	return ok && p.values[v]
+	v := rec.Lookup(p.key)
+	if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 {
+		return p.values[string(v[1:len(v)-1])] // no copy, no unescaping
+	}
+	s, ok := rec.LookupString(p.key)
+	return ok && p.values[s]
 }
 
 func (p prefilter) String() string {

@@ -3,9 +3,12 @@ package loader
 import (
 	"archive/zip"
 	"bytes"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/trailhunt/trailhunt/trail"
 )
 
 // file is an input built by a test: its name under the test's directory,
@@ -161,21 +164,30 @@ func TestErrorString(t *testing.T) {
 	}
 }
 
+// Scan's records lie in the reader's buffers; Records copies them, so the
+// consumer may keep them (spans included): later records, here over many
+// buffer refills, must not overwrite them.
 func TestRecordsAreCopies(t *testing.T) {
-	// The consumer may keep Raw: later records must not overwrite it.
+	const n = 2000 // about 200 KB: several times bufSize
 	dir := t.TempDir()
-	for _, data := range []string{wrapper(50), events(50, "\n"), "[" + events(50, ",") + "]"} {
+	for _, data := range []string{wrapper(n), events(n, "\n"), "[" + events(n, ",") + "]"} {
 		p := write(t, dir, "a.json", []byte(data))
-		var kept [][]byte
+		var kept []trail.Record
 		for rec, err := range New(Config{}).Records(t.Context(), Input{Path: p}) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			kept = append(kept, rec.Raw)
+			kept = append(kept, rec)
 		}
-		for i, raw := range kept {
-			if !bytes.Equal(raw, []byte(event(i))) {
-				t.Fatalf("record %d = %s, want %s", i, raw, event(i))
+		if len(kept) != n {
+			t.Fatalf("read %d records, want %d", len(kept), n)
+		}
+		for i, rec := range kept {
+			if !bytes.Equal(rec.Raw, []byte(event(i))) {
+				t.Fatalf("record %d = %s, want %s", i, rec.Raw, event(i))
+			}
+			if got, want := string(rec.Lookup("eventName")), fmt.Sprintf(`"E%d"`, i); got != want {
+				t.Fatalf("record %d: eventName = %s, want %s", i, got, want)
 			}
 		}
 	}

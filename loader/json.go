@@ -148,17 +148,14 @@ func (p *jsonParser) element(i int) bool {
 	if err != nil {
 		return p.fail(i, err)
 	}
-	if composite(v) && !validJSON(v) {
-		return p.fail(i, syntaxError(v))
-	}
 	if v[0] != '{' {
 		if !p.s.fail(p.u, i, "not_object", fmt.Errorf("%w: %s", ErrNotObject, rawKind(v))) {
 			return p.stop(false)
 		}
 		return true
 	}
-	raw := bytes.Clone(v) // a copy: the consumer may keep it
-	if !p.s.emit(p.u, i, raw, topEventTime(raw, p.l.spans)) {
+	spans := p.l.spans
+	if !p.s.emit(p.u, i, v, spans, eventTimeAt(v, spans)) {
 		return p.stop(false)
 	}
 	return true
@@ -184,9 +181,6 @@ func (p *jsonParser) object(first bool) bool {
 		var k []byte
 		if k, err = l.value(); err != nil {
 			return p.fail(at(), err)
-		}
-		if !validJSON(k) {
-			return p.fail(at(), syntaxError(k))
 		}
 		key := keyName(k)
 		records := key == "Records"
@@ -270,7 +264,7 @@ func (p *jsonParser) object(first bool) bool {
 }
 
 func (p *jsonParser) emit(i int, raw []byte) bool {
-	if !p.s.emit(p.u, i, raw, eventTime(raw)) {
+	if !p.s.emit(p.u, i, raw, nil, eventTimeAt(raw, nil)) {
 		return p.stop(false)
 	}
 	return true
@@ -281,12 +275,8 @@ func (p *jsonParser) skip(at int) bool {
 	if _, err := p.l.peek(); err != nil {
 		return p.fail(at, err)
 	}
-	v, err := p.l.value()
-	if err != nil {
+	if _, err := p.l.value(); err != nil {
 		return p.fail(at, err)
-	}
-	if composite(v) && !validJSON(v) {
-		return p.fail(at, syntaxError(v))
 	}
 	return true
 }
@@ -324,10 +314,6 @@ func (p *jsonParser) token() ([]byte, error) {
 	switch {
 	case err != nil:
 		return nil, err
-	case composite(v):
-		if !validJSON(v) {
-			return nil, syntaxError(v)
-		}
 	case v[0] == '-' || '0' <= v[0] && v[0] <= '9':
 		if err := json.Unmarshal(v, new(any)); err != nil {
 			return nil, err

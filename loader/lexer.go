@@ -6,16 +6,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+
+	"github.com/trailhunt/trailhunt/trail"
 )
 
 // lexer reads JSON text from a bufio.Reader a token or a value at a time,
 // for the parser in json.go. It works in the reader's buffer: a value that
 // fits there is delimited and returned without a copy; a longer one is
-// gathered in a buffer of its own. Objects, arrays and strings are only
-// delimited (see splitter), not validated: the caller validates each with
-// one validJSON call (what json.Valid accepts, faster). Only the value
-// being read is held, at most the record cap of it (plus what the reader
-// buffered); white space is skipped as it streams by, and is not capped.
+// gathered in a buffer of its own. Every value is validated as json.Valid
+// validates it; a value that lies whole in the buffer is validated and
+// delimited in the same pass (validPrefix), a longer one is delimited first
+// (see splitter). Only the value being read is held, at most the record cap
+// of it (plus what the reader buffered); white space is skipped as it
+// streams by, and is not capped.
 //
 // When a value cannot be read whole, the error is the first fault in input
 // order, worded as encoding/json's Decoder words it: a syntax error in the
@@ -25,9 +28,9 @@ type lexer struct {
 	br   *bufio.Reader
 	max  int64  // Config.MaxRecordBytes
 	long []byte // a value longer than br's buffer; reused
-	// spans are the splitter's spans of the last object, array or string
-	// read: see splitter.
-	spans []int
+	// spans are the spans of the members of the last value read, when it
+	// is an object (see trail.Span).
+	spans []trail.Span
 
 	// While recording, every byte consumed is also appended to rec, at most
 	// recMax of them: the bytes of a top-level object that may turn out to
@@ -127,10 +130,10 @@ func (l *lexer) stopRecording() {
 }
 
 // value reads the value that starts at the next byte (peek returned it) and
-// returns its bytes, valid until the next call to the lexer. A scalar
-// (number, true, false, null) is checked as it is read; an object, array
-// or string is only delimited. A byte that cannot start a value, such as
-// ']', is a syntax error.
+// returns its bytes, valid until the next call to the lexer. The value is
+// checked: what json.Valid would reject is a syntax error, worded as
+// encoding/json's Decoder words it. A byte that cannot start a value, such
+// as ']', is one too.
 func (l *lexer) value() ([]byte, error) {
 	if l.err != nil {
 		return nil, l.err
@@ -146,7 +149,19 @@ func (l *lexer) value() ([]byte, error) {
 	var v []byte
 	switch w[0] {
 	case '{', '[', '"':
-		v, err = l.composite(w, limit)
+		l.spans = l.spans[:0]
+		if n := validPrefix(w, &l.spans); n > 0 && int64(n) <= limit {
+			// The common case: valid, whole in the buffer, within the cap.
+			v = w[:n]
+			l.br.Discard(n)
+			break
+		}
+		if v, err = l.composite(w, limit); err == nil {
+			l.spans = l.spans[:0]
+			if validPrefix(v, &l.spans) != len(v) {
+				v, err = nil, syntaxError(v)
+			}
+		}
 	default:
 		v, err = l.scalar(w, limit)
 	}

@@ -41,8 +41,7 @@ func (p *jsonParser) linesFrom(br *bufio.Reader) bool {
 		case rec[0] != '{':
 			ok = p.s.fail(p.u, line, "not_object", fmt.Errorf("%w: %s", ErrNotObject, rawKind(rec)))
 		default:
-			raw := bytes.Clone(rec)
-			ok = p.s.emit(p.u, line, raw, eventTime(raw))
+			ok = p.s.emit(p.u, line, rec, nil, eventTimeAt(rec, nil))
 		}
 		if !ok {
 			return false

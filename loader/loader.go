@@ -82,8 +82,27 @@ type Input struct {
 // a zero Record, and reading goes on where the format allows it (see the
 // package documentation). It is safe to call concurrently for different
 // inputs. It stops promptly when ctx is done, after yielding one "canceled"
-// error, and as soon as the consumer stops the iteration.
+// error, and as soon as the consumer stops the iteration. Each record is the
+// consumer's to keep (see Scan).
 func (r *Reader) Records(ctx context.Context, in Input) iter.Seq2[trail.Record, error] {
+	return func(yield func(trail.Record, error) bool) {
+		for rec, err := range r.Scan(ctx, in) {
+			if err == nil {
+				rec = rec.Clone()
+			}
+			if !yield(rec, err) {
+				return
+			}
+		}
+	}
+}
+
+// Scan is Records without the copies: a record's Raw and Spans are only
+// valid until the loop body returns (they lie in the reader's buffers, as
+// bufio.Scanner's Bytes does), and a consumer that keeps a record must keep
+// rec.Clone(). It is the hot path of a sweep, which copies the records it
+// hands to other goroutines into batches of its own.
+func (r *Reader) Scan(ctx context.Context, in Input) iter.Seq2[trail.Record, error] {
 	return func(yield func(trail.Record, error) bool) {
 		s := &session{r: r, ctx: ctx, yield: yield, file: in.Path, walked: in.Walked}
 		s.readFile()
@@ -130,9 +149,10 @@ func (s *session) readFile() {
 	s.content(unit{file: f}, &countReader{s: s, r: src})
 }
 
-// emit yields one record, whose eventTime is t. It reports false when
-// reading must stop.
-func (s *session) emit(u unit, index int, raw []byte, t time.Time) bool {
+// emit yields one record, raw, whose top-level members are at spans (nil:
+// not indexed) and whose eventTime is t. raw and spans need only stay valid
+// until the yield returns. It reports false when reading must stop.
+func (s *session) emit(u unit, index int, raw []byte, spans []trail.Span, t time.Time) bool {
 	if s.done {
 		return false
 	}
@@ -147,6 +167,7 @@ func (s *session) emit(u unit, index int, raw []byte, t time.Time) bool {
 		Source: trail.Source{File: s.file, Member: u.member, Index: index},
 		Raw:    raw,
 		Time:   t,
+		Spans:  spans,
 	}
 	if !s.yield(rec, nil) {
 		s.done = true

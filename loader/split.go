@@ -5,8 +5,7 @@ import "bytes"
 // composite reads an object, an array or a string, w being the window.
 func (l *lexer) composite(w []byte, limit int64) ([]byte, error) {
 	sp := span{l: l, data: w}
-	s := splitter{spans: l.spans[:0]}
-	defer func() { l.spans = s.spans }()
+	var s splitter
 	for {
 		switch end := s.scan(sp.data, limit); {
 		case int64(end) > limit:
@@ -33,10 +32,6 @@ type splitter struct {
 	pos   int // bytes scanned
 	depth int // open objects and arrays
 	str   bool
-	// spans holds the start and end offsets of each object or array
-	// nested directly in the value (at depth 2): in a record, the values
-	// of its members that are not scalars.
-	spans []int
 }
 
 // maxDepth is encoding/json's limit on nesting: a value nested deeper is
@@ -77,16 +72,11 @@ func (s *splitter) scan(data []byte, limit int64) int {
 		case '"':
 			s.str = true
 		case '{', '[':
-			if s.depth++; s.depth == 2 {
-				s.spans = append(s.spans, i)
-			} else if s.depth > maxDepth {
+			if s.depth++; s.depth > maxDepth {
 				s.pos = i + 1
 				return -1
 			}
 		case '}', ']':
-			if s.depth == 2 {
-				s.spans = append(s.spans, i+1)
-			}
 			s.depth--
 			if s.depth == 0 {
 				return i + 1

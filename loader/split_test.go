@@ -189,38 +189,6 @@ func FuzzSplit(f *testing.F) {
 	})
 }
 
-// The splitter works in the bufio buffer, and copies only what the caller
-// keeps: records stay valid after the buffer moves on.
-func TestSplitterRecordsAreCopies(t *testing.T) {
-	var in bytes.Buffer
-	in.WriteString("[")
-	for i := range 200 {
-		if i > 0 {
-			in.WriteString(",")
-		}
-		in.WriteString(event(i))
-	}
-	in.WriteString("]")
-	var kept [][]byte
-	s := &session{r: New(Config{}), ctx: context.Background(), file: "f",
-		yield: func(rec trail.Record, err error) bool {
-			if err != nil {
-				t.Fatal(err)
-			}
-			kept = append(kept, rec.Raw)
-			return true
-		}}
-	s.json(unit{}, bufio.NewReaderSize(&in, 64), 0)
-	for i, raw := range kept {
-		if string(raw) != event(i) {
-			t.Fatalf("record %d = %s, want %s", i, raw, event(i))
-		}
-	}
-	if len(kept) != 200 {
-		t.Fatalf("read %d records, want 200", len(kept))
-	}
-}
-
 func TestScalarStates(t *testing.T) {
 	// Each input is followed by ']' and read as one array element.
 	for _, in := range []string{"0", "-0", "12", "-1.5", "1e5", "1E+5", "2.5e-3", "true", "false", "null",
@@ -256,9 +224,11 @@ func TestSyntaxIn(t *testing.T) {
 	}
 }
 
-// FuzzEventTime compares topEventTime, which searches only between the
-// nested values the splitter found, with eventTime, which walks the record.
-func FuzzEventTime(f *testing.F) {
+// FuzzSpans checks the member spans validPrefix records: on any valid
+// object they are in order, each a key and a valid value, and a lookup
+// through them finds what trail.Member's walk of the record finds, for
+// every key and for eventTime.
+func FuzzSpans(f *testing.F) {
 	for _, seed := range []string{
 		`{"eventTime":"2024-07-30T21:53:13Z"}`,
 		`{"a":{"eventTime":"1999-01-01T00:00:00Z","b":[1,"}",{"c":"\"]"}]},"eventTime" : "2024-07-30T21:53:13Z","z":null}`,
@@ -267,21 +237,39 @@ func FuzzEventTime(f *testing.F) {
 		`{"x":"eventTime","eventTime":"2024-07-30T21:53:13Z","eventTime":1}`,
 		`{"x":"a\"eventTime","y":["eventTime"],"eventTime":["2024-07-30T21:53:13Z"]}`,
 		`{"k":"\"eventTime\":\"2024-07-30T21:53:13Z\""}`,
+		` { "a" : 1 , "b" : [ ] , "c" : { } } `,
 		realisticEvent(7),
 	} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		data = bytes.TrimRight(data, " \t\r\n")
-		if len(data) == 0 || data[0] != '{' || !json.Valid(data) {
+		data = bytes.TrimSpace(data)
+		var m map[string]json.RawMessage
+		if len(data) == 0 || data[0] != '{' || json.Unmarshal(data, &m) != nil {
 			return
 		}
-		var s splitter
-		if end := s.scan(data, int64(len(data))); end != len(data) {
-			t.Fatalf("splitter ends %q at %d of %d", data, end, len(data))
+		var spans []trail.Span
+		if n := validPrefix(data, &spans); n != len(data) {
+			t.Fatalf("validPrefix(%q) = %d, want %d", data, n, len(data))
 		}
-		if got, want := topEventTime(data, s.spans), eventTime(data); !got.Equal(want) {
-			t.Fatalf("%q: topEventTime %v, eventTime %v", data, got, want)
+		last := int32(0)
+		for _, sp := range spans {
+			if sp.Key < last || sp.KeyEnd <= sp.Key || sp.Value < sp.KeyEnd || sp.End <= sp.Value {
+				t.Fatalf("%q: spans out of order: %+v", data, spans)
+			}
+			last = sp.End
+			var k string
+			if json.Unmarshal(data[sp.Key:sp.KeyEnd], &k) != nil || !json.Valid(data[sp.Value:sp.End]) {
+				t.Fatalf("%q: span %+v is not a key and a value", data, sp)
+			}
+		}
+		for key := range m {
+			if got, want := trail.MemberAt(data, spans, key), trail.Member(data, key); !bytes.Equal(got, want) {
+				t.Fatalf("%q: member %q through spans %q, by walking %q", data, key, got, want)
+			}
+		}
+		if got, want := eventTimeAt(data, spans), eventTimeAt(data, nil); !got.Equal(want) {
+			t.Fatalf("%q: eventTime through spans %v, by walking %v", data, got, want)
 		}
 	})
 }

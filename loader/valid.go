@@ -1,24 +1,40 @@
 package loader
 
+import "github.com/trailhunt/trailhunt/trail"
+
 // validJSON reports whether b is one JSON value, exactly as json.Valid does
 // (FuzzValidJSON checks the two agree), in one pass without allocating for
 // nesting up to 64 levels. Strings are checked as encoding/json checks them:
 // no control characters, valid escapes; other bytes, invalid UTF-8
-// included, are accepted. It is the record check on the hot path, about
-// three times faster than json.Valid's state machine.
+// included, are accepted. It is about three times faster than json.Valid's
+// state machine.
 func validJSON(b []byte) bool {
+	i := skipWS(b, 0)
+	n := validPrefix(b[i:], nil)
+	return n >= 0 && skipWS(b, i+n) == len(b)
+}
+
+// validPrefix returns the length of the JSON value at the start of b (no
+// white space before it) when it is valid, or -1 when it is not, or when b
+// ends before it does: b[:n] is then exactly what validJSON accepts. A
+// number is valid as far as it goes: it may go on after b.
+//
+// When spans is not nil and the value is an object, the spans of its
+// members are appended to it (see trail.Span), in order; the value must
+// then be shorter than 2 GiB.
+func validPrefix(b []byte, spans *[]trail.Span) int {
 	var stackBuf [64]byte
 	stack := stackBuf[:0] // '{' or '[' for each open container
-	i := skipWS(b, 0)
+	i := 0
 	for {
 		// A value starts at i.
 		if i >= len(b) {
-			return false
+			return -1
 		}
 		switch c := b[i]; {
 		case c == '{' || c == '[':
 			if len(stack) >= maxDepth {
-				return false
+				return -1
 			}
 			end := byte('}')
 			if c == '[' {
@@ -31,50 +47,53 @@ func validJSON(b []byte) bool {
 			}
 			stack = append(stack, c)
 			if c == '{' {
-				if i = member(b, i); i < 0 {
-					return false
+				if i = memberAt(b, i, spans, len(stack) == 1); i < 0 {
+					return -1
 				}
 			}
 			continue // the first element or member value
 		case c == '"':
 			if i = stringEnd(b, i); i < 0 {
-				return false
+				return -1
 			}
 		case c == '-' || c >= '0' && c <= '9':
 			if i = numberEnd(b, i); i < 0 {
-				return false
+				return -1
 			}
 		case c == 't':
 			if i = literalEnd(b, i, "true"); i < 0 {
-				return false
+				return -1
 			}
 		case c == 'f':
 			if i = literalEnd(b, i, "false"); i < 0 {
-				return false
+				return -1
 			}
 		case c == 'n':
 			if i = literalEnd(b, i, "null"); i < 0 {
-				return false
+				return -1
 			}
 		default:
-			return false
+			return -1
 		}
 		// A value ended at i: close containers, or move to the next
 		// element or member.
 		for {
-			i = skipWS(b, i)
 			if len(stack) == 0 {
-				return i == len(b)
+				return i
 			}
+			if spans != nil && len(stack) == 1 && stack[0] == '{' {
+				(*spans)[len(*spans)-1].End = int32(i)
+			}
+			i = skipWS(b, i)
 			if i >= len(b) {
-				return false
+				return -1
 			}
 			top := stack[len(stack)-1]
 			if b[i] == ',' {
 				i = skipWS(b, i+1)
 				if top == '{' {
-					if i = member(b, i); i < 0 {
-						return false
+					if i = memberAt(b, i, spans, len(stack) == 1); i < 0 {
+						return -1
 					}
 				}
 				break
@@ -84,7 +103,7 @@ func validJSON(b []byte) bool {
 				i++
 				continue
 			}
-			return false
+			return -1
 		}
 	}
 }
@@ -96,19 +115,31 @@ func skipWS(b []byte, i int) int {
 	return i
 }
 
-// member reads `"key" :` at i and returns where the value starts, or -1.
-func member(b []byte, i int) int {
+// memberAt is member for a member of an object at depth 1 (top) or deeper,
+// appending the span of a top one to spans when spans is not nil. It
+// returns where the value starts, or -1.
+func memberAt(b []byte, i int, spans *[]trail.Span, top bool) int {
+	ke, v := member(b, i)
+	if v >= 0 && top && spans != nil {
+		*spans = append(*spans, trail.Span{Key: int32(i), KeyEnd: int32(ke), Value: int32(v)})
+	}
+	return v
+}
+
+// member reads `"key" :` at i and returns where the key ends and where the
+// value starts, or v = -1.
+func member(b []byte, i int) (ke, v int) {
 	if i >= len(b) || b[i] != '"' {
-		return -1
+		return 0, -1
 	}
-	if i = stringEnd(b, i); i < 0 {
-		return -1
+	if ke = stringEnd(b, i); ke < 0 {
+		return 0, -1
 	}
-	i = skipWS(b, i)
+	i = skipWS(b, ke)
 	if i >= len(b) || b[i] != ':' {
-		return -1
+		return 0, -1
 	}
-	return skipWS(b, i+1)
+	return ke, skipWS(b, i+1)
 }
 
 // stringEnd returns the index after the string starting at b[i] ('"'), or

@@ -47,8 +47,11 @@ func keyIs(k []byte, key string) bool {
 	if len(k) < 2 {
 		return false
 	}
+	if len(k) == len(key)+2 && string(k[1:len(k)-1]) == key {
+		return true
+	}
 	if bytes.IndexByte(k, '\\') < 0 {
-		return string(k[1:len(k)-1]) == key
+		return false // an unescaped key is its bytes
 	}
 	var s string
 	return json.Unmarshal(k, &s) == nil && s == key
@@ -121,7 +124,11 @@ func skipValue(b []byte, i int) int {
 // StringMember returns the last top-level member named key of the JSON
 // object raw when it is a JSON string, unescaped.
 func StringMember(raw []byte, key string) (string, bool) {
-	v := Member(raw, key)
+	return stringValue(Member(raw, key))
+}
+
+// stringValue returns the raw JSON value v unescaped when it is a string.
+func stringValue(v []byte) (string, bool) {
 	if len(v) < 2 || v[0] != '"' {
 		return "", false
 	}
@@ -134,3 +141,34 @@ func StringMember(raw []byte, key string) (string, bool) {
 	}
 	return s, true
 }
+
+// Span locates one top-level member of a JSON object: its key, quotes
+// included, is raw[Key:KeyEnd] and its value raw[Value:End]. A record's
+// Spans list its members in order (see Record.Spans).
+type Span struct {
+	Key, KeyEnd, Value, End int32
+}
+
+// MemberAt is Member for raw indexed by spans, the spans of all its
+// top-level members in order: it looks only at the keys, not at the bytes
+// between them. With spans nil it is Member.
+func MemberAt(raw []byte, spans []Span, key string) []byte {
+	if spans == nil {
+		return Member(raw, key)
+	}
+	for i := len(spans) - 1; i >= 0; i-- { // the last one counts
+		sp := spans[i]
+		if keyIs(raw[sp.Key:sp.KeyEnd], key) {
+			return raw[sp.Value:sp.End]
+		}
+	}
+	return nil
+}
+
+// Lookup returns the raw value of the record's last top-level member named
+// key, or nil; it uses r.Spans when they are set.
+func (r Record) Lookup(key string) []byte { return MemberAt(r.Raw, r.Spans, key) }
+
+// LookupString is Lookup for a member whose value is a JSON string: it
+// returns it unescaped.
+func (r Record) LookupString(key string) (string, bool) { return stringValue(r.Lookup(key)) }

@@ -60,3 +60,33 @@ func TestStringMember(t *testing.T) {
 		})
 	}
 }
+
+// Lookup reads members through the record's spans when it has them, and
+// walks Raw when it has none; Clone shares no memory with the original.
+func TestLookupAndClone(t *testing.T) {
+	raw := []byte(`{"a":"x","event\u004eame":"B","eventName":"C"}`)
+	walked := Record{Raw: raw}
+	indexed := Record{Raw: raw, Spans: []Span{{1, 4, 5, 8}, {9, 25, 26, 29}}} // the first two members only
+	for _, tc := range []struct {
+		name string
+		rec  Record
+		want string
+	}{
+		{"walked: the last of the duplicates", walked, "C"},
+		{"through spans: only the members they locate", indexed, "B"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got, ok := tc.rec.LookupString("eventName"); !ok || got != tc.want {
+				t.Errorf("LookupString(eventName) = %q, %v; want %q", got, ok, tc.want)
+			}
+		})
+	}
+	c := indexed.Clone()
+	c.Raw[2], c.Spans[0].End = 'z', 0
+	if raw[2] != 'a' || indexed.Spans[0].End != 8 {
+		t.Errorf("Clone shares memory with the original")
+	}
+	if (Record{}).Clone().Spans != nil {
+		t.Errorf("Clone of a record without spans has spans")
+	}
+}

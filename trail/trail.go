@@ -12,6 +12,8 @@
 package trail
 
 import (
+	"bytes"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,6 +51,17 @@ type Record struct {
 	// Time is the parsed eventTime in UTC; zero when the record had none or
 	// it was not a usable time (see ParseEventTime).
 	Time time.Time
+	// Spans, when not nil, locate every top-level member of Raw, in order
+	// (the loader finds them as it validates the record): Lookup then reads
+	// only the keys. Nil means not indexed, never "no members".
+	Spans []Span
+}
+
+// Clone returns a copy of r that shares no memory with it.
+func (r Record) Clone() Record {
+	r.Raw = bytes.Clone(r.Raw)
+	r.Spans = slices.Clone(r.Spans)
+	return r
 }
 
 // Finding is one record that matched one detection, before aggregation.
