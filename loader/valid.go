@@ -1,6 +1,11 @@
 package loader
 
-import "github.com/trailhunt/trailhunt/trail"
+import (
+	"encoding/binary"
+	"math/bits"
+
+	"github.com/trailhunt/trailhunt/trail"
+)
 
 // validJSON reports whether b is one JSON value, exactly as json.Valid does
 // (FuzzValidJSON checks the two agree), in one pass without allocating for
@@ -146,6 +151,10 @@ func member(b []byte, i int) (ke, v int) {
 // -1 if it is not a valid string.
 func stringEnd(b []byte, i int) int {
 	for i++; i < len(b); i++ {
+		i = plainRun(b, i)
+		if i >= len(b) {
+			break
+		}
 		switch c := b[i]; {
 		case c == '"':
 			return i + 1
@@ -218,4 +227,30 @@ func literalEnd(b []byte, i int, lit string) int {
 		return -1
 	}
 	return i + len(lit)
+}
+
+// Bytes repeated in each byte of a word, for plainRun.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// plainRun returns the index of the first byte at or after i that is a
+// quote, a backslash or a control character, or len(b): the bytes a string
+// must look at. It tests 8 bytes at a time: a byte's high bit is set in
+// found when the byte is one of them (a borrow may also flag bytes after
+// the first flagged one, never before it).
+func plainRun(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		quote, backslash := w^(ones*'"'), w^(ones*'\\')
+		found := ((quote - ones) &^ quote) | ((backslash - ones) &^ backslash) | ((w - ones*0x20) &^ w)
+		if found &= highs; found != 0 {
+			return i + bits.TrailingZeros64(found)/8
+		}
+	}
+	for i < len(b) && b[i] != '"' && b[i] != '\\' && b[i] >= 0x20 {
+		i++
+	}
+	return i
 }

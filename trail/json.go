@@ -44,14 +44,16 @@ func Member(raw []byte, key string) []byte {
 
 // keyIs reports whether the JSON string k (with its quotes) is key.
 func keyIs(k []byte, key string) bool {
-	if len(k) < 2 {
+	// An escape is longer than the character it stands for: a key of the
+	// same length as key is key only when the bytes are equal; a shorter
+	// one never is.
+	switch {
+	case len(k) < len(key)+2:
 		return false
-	}
-	if len(k) == len(key)+2 && string(k[1:len(k)-1]) == key {
-		return true
-	}
-	if bytes.IndexByte(k, '\\') < 0 {
-		return false // an unescaped key is its bytes
+	case len(k) == len(key)+2:
+		return string(k[1:len(k)-1]) == key
+	case bytes.IndexByte(k, '\\') < 0:
+		return false
 	}
 	var s string
 	return json.Unmarshal(k, &s) == nil && s == key
