@@ -8,10 +8,16 @@
 //     skipped (by reason) or failed (by reason);
 //   - results do not depend on the number of workers: each worker aggregates
 //     into its own table and the tables are merged;
+//   - the work of one input is shared: its reader hands records on in
+//     batches that any worker evaluates, and at most Workers goroutines
+//     read or evaluate at any moment;
 //   - memory grows with the number of input files (listed first, for the
-//     progress total) and distinct result rows, never with the number of
-//     records;
-//   - a cancelled context stops the run promptly; the result says so.
+//     progress total), the number of workers (two batches of at most
+//     1 MiB each in flight per worker) and distinct result rows, never with
+//     the number of records;
+//   - a cancelled context stops the run promptly: no more is read, and the
+//     records already read (a few batches) are evaluated; the result says
+//     so.
 package sweep
 
 import (
@@ -113,28 +119,68 @@ func Run(ctx context.Context, cfg Config, r *loader.Reader, ev Evaluator) Result
 		}
 	}()
 
-	parts := make([]*Result, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		part := newResult()
-		parts[w] = part
-		wg.Go(func() {
+	// Readers read whole inputs and hand their records on in batches;
+	// evaluators evaluate batches from any input, so that a single large
+	// file keeps every worker busy. A slot is held while reading or
+	// evaluating, never while waiting: at most workers goroutines do
+	// either at once.
+	slots := make(chan struct{}, workers)
+	acquire, release := func() { slots <- struct{}{} }, func() { <-slots }
+	full := make(chan *batch, workers)
+	var readers sync.WaitGroup
+	for range workers {
+		readers.Go(func() {
 			for in := range inputs {
 				if ctx.Err() != nil {
 					continue // drain
 				}
-				for rec, err := range r.Records(ctx, in) {
+				acquire()
+				b := newBatch()
+				for rec, err := range r.Scan(ctx, in) {
 					if err != nil {
 						cb.err(err)
 						continue
 					}
 					cb.record(rec)
-					part.record(ctx, cfg, rec, ev, cb)
+					if !b.add(rec) {
+						release()
+						full <- b
+						acquire()
+						b = newBatch()
+						b.add(rec)
+					}
 				}
+				release()
+				full <- b
 			}
 		})
 	}
-	wg.Wait()
+	go func() {
+		readers.Wait()
+		close(full)
+	}()
+
+	// Records read before an interrupt are still evaluated (a few batches
+	// at most: the readers stop at once), so that the results cover every
+	// record read.
+	evalCtx := context.WithoutCancel(ctx)
+	parts := make([]*Result, workers)
+	var evaluators sync.WaitGroup
+	for w := range workers {
+		part := newResult()
+		parts[w] = part
+		evaluators.Go(func() {
+			for b := range full {
+				acquire()
+				for _, rec := range b.recs {
+					part.record(evalCtx, cfg, rec, ev, cb)
+				}
+				release()
+				b.free()
+			}
+		})
+	}
+	evaluators.Wait()
 
 	return mergeParts(ctx, parts)
 }
@@ -200,8 +246,10 @@ func (c *callbacks) finding(f trail.Finding) {
 	}
 }
 
+// record passes on a copy of r, which may lie in the reader's buffers.
 func (c *callbacks) record(r trail.Record) {
 	if c.cfg.OnRecord != nil {
+		r = r.Clone()
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		c.cfg.OnRecord(r)
