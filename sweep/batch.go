@@ -20,8 +20,8 @@ type batch struct {
 }
 
 // Batch limits: a batch is handed on once it holds batchRecords records or
-// its buffers are full. A record larger than batchBytes gets a batch of its
-// own, with memory of its own.
+// its buffers are full. A record larger than batchBytes goes into an empty
+// batch, with memory of its own.
 const (
 	batchRecords = 512
 	batchBytes   = 1 << 20

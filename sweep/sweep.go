@@ -42,7 +42,7 @@ type Evaluator interface {
 // Config says what to sweep and how.
 type Config struct {
 	Paths   []string
-	Workers int // 0 means one per CPU
+	Workers int // at most this many goroutines read or evaluate at once; 0 means one per CPU
 	// Since and Until bound event time (inclusive, exclusive); zero means
 	// unbounded. With a bound set, records outside it, and records without a
 	// usable eventTime, are skipped and counted.
