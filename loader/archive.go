@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/klauspost/compress/flate"
 )
 
 // tar reads a tar archive (plain or from a gzip layer) member by member.
@@ -80,6 +82,8 @@ func (s *session) zip(u unit, br *bufio.Reader) bool {
 		reason, e := classifyZip(err)
 		return s.fail(u, -1, reason, e)
 	}
+	// The faster inflater, as for gzip (see gunzip).
+	zr.RegisterDecompressor(zip.Deflate, flate.NewReader)
 	if len(zr.File) == 0 {
 		s.skip("empty")
 		return true

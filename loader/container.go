@@ -3,11 +3,12 @@ package loader
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // kind is what the first bytes of a stream say it holds.
@@ -109,6 +110,9 @@ func (s *session) content(u unit, r io.Reader) bool {
 }
 
 // gunzip reads a gzip stream (one or more members) and then its content.
+// It uses github.com/klauspost/compress's gzip, whose inflater is about 1.5x
+// the standard library's (gunzip was a third of a sweep's CPU); its errors
+// read as the standard library's do.
 func (s *session) gunzip(u unit, br *bufio.Reader) bool {
 	zr, _ := gzipPool.Get().(*gzip.Reader)
 	if zr == nil {

@@ -1,6 +1,6 @@
 // Command floor is the benchmark's physical floor: it reads CloudTrail log
-// files (gzip'd or plain {"Records":[...]} objects) with the standard
-// library's gzip, and splits them into records without decoding them: a byte
+// files (gzip'd or plain {"Records":[...]} objects) with the gzip trailhunt
+// uses (github.com/klauspost/compress), and splits them into records without decoding them: a byte
 // scan that tracks strings and nesting, copying each record into a buffer as
 // a reader would hand it on. No JSON is decoded, nothing is evaluated. Files
 // are shared among -workers goroutines, as trailhunt's sweep shares them.
@@ -12,7 +12,6 @@ package main
 
 import (
 	"bufio"
-	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -21,6 +20,8 @@ import (
 	"os"
 	"runtime"
 	"sync"
+
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/trailhunt/trailhunt/bench/archive"
 )
