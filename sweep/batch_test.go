@@ -163,4 +163,3 @@ func TestOneFileUsesEveryWorker(t *testing.T) {
 		t.Errorf("at most %d evaluations at once over one file with 2 workers, want 2", c.max)
 	}
 }
-
