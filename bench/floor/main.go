@@ -12,6 +12,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -134,19 +135,11 @@ func (s *splitter) split(r io.Reader, c *Counts) error {
 			start = 0
 		}
 		for i := 0; i < len(buf); i++ {
-			ch := buf[i]
 			if inString {
-				switch {
-				case escaped:
-					escaped = false
-				case ch == '\\':
-					escaped = true
-				case ch == '"':
-					inString = false
-				}
+				i, inString, escaped = skipString(buf, i, escaped)
 				continue
 			}
-			switch ch {
+			switch ch := buf[i]; ch {
 			case '"':
 				inString = true
 			case '{', '[':
@@ -178,5 +171,35 @@ func (s *splitter) split(r io.Reader, c *Counts) error {
 		if err != nil {
 			return err
 		}
+	}
+}
+
+// skipString skips string contents from buf[i] on, escaped telling whether
+// buf[i] is escaped. It returns the index of the closing quote and false, or,
+// when buf ends first, len(buf)-1, true and whether the next chunk's first
+// byte is escaped. Like trailhunt's splitter, it jumps from quote to quote
+// with bytes.IndexByte and counts the backslashes before each.
+func skipString(buf []byte, i int, escaped bool) (int, bool, bool) {
+	if escaped {
+		i++
+	}
+	for {
+		j := bytes.IndexByte(buf[i:], '"')
+		if j < 0 {
+			run := 0 // an odd run of backslashes at the end escapes what follows
+			for k := len(buf) - 1; k >= i && buf[k] == '\\'; k-- {
+				run++
+			}
+			return len(buf) - 1, true, run%2 == 1
+		}
+		q := i + j
+		run := 0
+		for k := q - 1; k >= i && buf[k] == '\\'; k-- {
+			run++
+		}
+		if run%2 == 0 {
+			return q, false, false
+		}
+		i = q + 1
 	}
 }
