@@ -2,9 +2,9 @@
 // knows no policy.
 //
 // A [Reader] walks files, directory trees and stdin ([Reader.Inputs]) and
-// streams the records of each input ([Reader.Records]) as [trail.Record]
-// values carrying their [trail.Source]: file, archive member and 0-based
-// record index.
+// streams the records of each input ([Reader.Records], or [Reader.Scan]
+// without copies) as [trail.Record] values carrying their [trail.Source]:
+// file, archive member and 0-based record index.
 //
 // # Formats
 //
@@ -53,8 +53,12 @@
 //     them all. Files and members not read are counted in Stats.Skipped by
 //     reason; every *Error is counted in Stats.Errors by its Reason.
 //   - A yielded Record's Raw is exactly one syntactically valid JSON object,
-//     as it appeared in the input, in a slice of its own the caller may keep.
-//     Duplicate keys are kept as they are. Invalid UTF-8 inside strings is
+//     as it appeared in the input: from Records in a slice of its own the
+//     caller may keep, from Scan in the reader's buffers until the loop body
+//     returns. Each record is checked once, in the same pass that delimits it
+//     (validPrefix, which accepts exactly what json.Valid accepts), and that
+//     pass records its top-level members' Spans (a lone object, the one
+//     layout read another way, leaves Spans nil). Duplicate keys are kept as they are. Invalid UTF-8 inside strings is
 //     passed through unchanged (encoding/json accepts it as valid syntax);
 //     deciding what it means is the consumer's business.
 //   - Time is the top-level eventTime parsed by [trail.ParseEventTime], or

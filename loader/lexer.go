@@ -149,16 +149,14 @@ func (l *lexer) value() ([]byte, error) {
 	var v []byte
 	switch w[0] {
 	case '{', '[', '"':
-		l.spans = l.spans[:0]
-		if n := validPrefix(w, &l.spans); n > 0 && int64(n) <= limit {
+		if n := validPrefix(w, resetSpans(&l.spans)); n > 0 && int64(n) <= limit {
 			// The common case: valid, whole in the buffer, within the cap.
 			v = w[:n]
 			l.br.Discard(n)
 			break
 		}
 		if v, err = l.composite(w, limit); err == nil {
-			l.spans = l.spans[:0]
-			if validPrefix(v, &l.spans) != len(v) {
+			if validPrefix(v, resetSpans(&l.spans)) != len(v) {
 				v, err = nil, syntaxError(v)
 			}
 		}

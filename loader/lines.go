@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+
+	"github.com/trailhunt/trailhunt/trail"
 )
 
 // lines reads JSON lines from r through a pooled buffer (see linesFrom).
@@ -21,6 +23,7 @@ func (p *jsonParser) lines(r io.Reader) bool {
 // return br itself, and the pool would then get it twice.)
 func (p *jsonParser) linesFrom(br *bufio.Reader) bool {
 	var buf []byte
+	var spans []trail.Span
 	for line := p.line0; ; line++ {
 		var tooLarge bool
 		var err error
@@ -36,12 +39,12 @@ func (p *jsonParser) linesFrom(br *bufio.Reader) bool {
 			ok = p.s.fail(p.u, line, "record_too_large",
 				fmt.Errorf("%w: over %d bytes", ErrRecordTooLarge, p.s.r.maxRecord))
 		case len(rec) == 0:
-		case !validJSON(rec):
+		case validPrefix(rec, resetSpans(&spans)) != len(rec):
 			ok = p.s.fail(p.u, line, "json_syntax", json.Unmarshal(rec, new(json.RawMessage)))
 		case rec[0] != '{':
 			ok = p.s.fail(p.u, line, "not_object", fmt.Errorf("%w: %s", ErrNotObject, rawKind(rec)))
 		default:
-			ok = p.s.emit(p.u, line, rec, nil, eventTimeAt(rec, nil))
+			ok = p.s.emit(p.u, line, rec, spans, eventTimeAt(rec, spans))
 		}
 		if !ok {
 			return false

@@ -120,6 +120,13 @@ func skipWS(b []byte, i int) int {
 	return i
 }
 
+// resetSpans empties *spans, keeping its memory, and returns spans: the
+// argument to validPrefix for a value read afresh.
+func resetSpans(spans *[]trail.Span) *[]trail.Span {
+	*spans = (*spans)[:0]
+	return spans
+}
+
 // memberAt is member for a member of an object at depth 1 (top) or deeper,
 // appending the span of a top one to spans when spans is not nil. It
 // returns where the value starts, or -1.
