@@ -17,7 +17,7 @@ import (
 )
 
 func TestBatchAdd(t *testing.T) {
-	small := trail.Record{Raw: []byte(`{"a":1}`), Spans: []trail.Span{{1, 4, 5, 6}}}
+	small := trail.Record{Raw: []byte(`{"a":1}`), Spans: []trail.Span{{Key: 1, KeyEnd: 4, Value: 5, End: 6}}}
 	tests := []struct {
 		name    string
 		recs    []trail.Record
@@ -53,7 +53,7 @@ func TestBatchAdd(t *testing.T) {
 // record without spans keeps none.
 func TestBatchOwnsItsRecords(t *testing.T) {
 	raw := []byte(`{"eventName":"A"}`)
-	spans := []trail.Span{{1, 12, 13, 16}}
+	spans := []trail.Span{{Key: 1, KeyEnd: 12, Value: 13, End: 16}}
 	b := newBatch()
 	defer b.free()
 	b.add(trail.Record{Raw: raw, Spans: spans})

@@ -151,7 +151,11 @@ func Run(ctx context.Context, cfg Config, r *loader.Reader, ev Evaluator) Result
 					}
 				}
 				release()
-				full <- b
+				if len(b.recs) == 0 {
+					b.free() // an input without records
+				} else {
+					full <- b
+				}
 			}
 		})
 	}
