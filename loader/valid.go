@@ -155,41 +155,61 @@ func member(b []byte, i int) (ke, v int) {
 }
 
 // stringEnd returns the index after the string starting at b[i] ('"'), or
-// -1 if it is not a valid string.
+// -1 if it is not a valid string. Plain bytes are skipped 8 at a time: a
+// byte's high bit is set in found when the byte is a quote, a backslash or a
+// control character (a borrow may also flag bytes after the first flagged
+// one, never before it).
 func stringEnd(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		i = plainRun(b, i)
-		if i >= len(b) {
-			break
+	i++
+	for {
+	plain:
+		for {
+			if i+8 <= len(b) {
+				w := binary.LittleEndian.Uint64(b[i:])
+				quote, backslash := w^(ones*'"'), w^(ones*'\\')
+				found := ((quote - ones) &^ quote) | ((backslash - ones) &^ backslash) | ((w - ones*0x20) &^ w)
+				if found &= highs; found != 0 {
+					i += bits.TrailingZeros64(found) / 8
+					break plain
+				}
+				i += 8
+				continue
+			}
+			for ; i < len(b); i++ {
+				if c := b[i]; c == '"' || c == '\\' || c < 0x20 {
+					break plain
+				}
+			}
+			return -1
 		}
 		switch c := b[i]; {
 		case c == '"':
 			return i + 1
-		case c == '\\':
-			i++
-			if i >= len(b) {
-				return -1
-			}
-			switch b[i] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-			case 'u':
-				if i+4 >= len(b) {
-					return -1
-				}
-				for _, h := range b[i+1 : i+5] {
-					if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
-						return -1
-					}
-				}
-				i += 4
-			default:
-				return -1
-			}
 		case c < 0x20:
 			return -1
 		}
+		// A backslash: an escape.
+		i++
+		if i >= len(b) {
+			return -1
+		}
+		switch b[i] {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		case 'u':
+			if i+4 >= len(b) {
+				return -1
+			}
+			for _, h := range b[i+1 : i+5] {
+				if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
+					return -1
+				}
+			}
+			i += 4
+		default:
+			return -1
+		}
+		i++
 	}
-	return -1
 }
 
 // numberEnd returns the index after the number starting at b[i], or -1.
@@ -197,22 +217,18 @@ func numberEnd(b []byte, i int) int {
 	if b[i] == '-' {
 		i++
 	}
-	digits := func() bool {
-		start := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		return i > start
-	}
 	switch {
 	case i < len(b) && b[i] == '0':
 		i++
-	case !digits():
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		i = digitsEnd(b, i)
+	default:
 		return -1
 	}
 	if i < len(b) && b[i] == '.' {
-		i++
-		if !digits() {
+		if j := digitsEnd(b, i+1); j > i+1 {
+			i = j
+		} else {
 			return -1
 		}
 	}
@@ -221,9 +237,19 @@ func numberEnd(b []byte, i int) int {
 		if i < len(b) && (b[i] == '+' || b[i] == '-') {
 			i++
 		}
-		if !digits() {
+		j := digitsEnd(b, i)
+		if j == i {
 			return -1
 		}
+		i = j
+	}
+	return i
+}
+
+// digitsEnd returns the index after the run of digits at b[i].
+func digitsEnd(b []byte, i int) int {
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
 	}
 	return i
 }
@@ -236,28 +262,8 @@ func literalEnd(b []byte, i int, lit string) int {
 	return i + len(lit)
 }
 
-// Bytes repeated in each byte of a word, for plainRun.
+// Bytes repeated in each byte of a word, for stringEnd.
 const (
 	ones  = 0x0101010101010101
 	highs = 0x8080808080808080
 )
-
-// plainRun returns the index of the first byte at or after i that is a
-// quote, a backslash or a control character, or len(b): the bytes a string
-// must look at. It tests 8 bytes at a time: a byte's high bit is set in
-// found when the byte is one of them (a borrow may also flag bytes after
-// the first flagged one, never before it).
-func plainRun(b []byte, i int) int {
-	for ; i+8 <= len(b); i += 8 {
-		w := binary.LittleEndian.Uint64(b[i:])
-		quote, backslash := w^(ones*'"'), w^(ones*'\\')
-		found := ((quote - ones) &^ quote) | ((backslash - ones) &^ backslash) | ((w - ones*0x20) &^ w)
-		if found &= highs; found != 0 {
-			return i + bits.TrailingZeros64(found)/8
-		}
-	}
-	for i < len(b) && b[i] != '"' && b[i] != '\\' && b[i] >= 0x20 {
-		i++
-	}
-	return i
-}
