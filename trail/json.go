@@ -3,6 +3,7 @@ package trail
 import (
 	"bytes"
 	"encoding/json"
+	"unicode/utf8"
 )
 
 // Member returns the raw value of the last top-level member named key in
@@ -46,12 +47,15 @@ func Member(raw []byte, key string) []byte {
 func keyIs(k []byte, key string) bool {
 	// An escape is longer than the character it stands for: a key of the
 	// same length as key is key only when the bytes are equal; a shorter
-	// one never is.
+	// one never is; a longer one only with an escape, and only when its
+	// first byte is key's or starts an escape (or a multi-byte character).
 	switch {
 	case len(k) < len(key)+2:
 		return false
 	case len(k) == len(key)+2:
 		return string(k[1:len(k)-1]) == key
+	case key != "" && k[1] != key[0] && k[1] != '\\' && k[1] < utf8.RuneSelf:
+		return false
 	case bytes.IndexByte(k, '\\') < 0:
 		return false
 	}

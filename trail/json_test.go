@@ -1,9 +1,13 @@
 package trail
 
 import (
+	"bytes"
 	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // Member agrees with encoding/json on the raw value of a top-level key.
@@ -89,4 +93,29 @@ func TestLookupAndClone(t *testing.T) {
 	if (Record{}).Clone().Spans != nil {
 		t.Errorf("Clone of a record without spans has spans")
 	}
+}
+
+// FuzzMember: on any valid object (valid UTF-8, which encoding/json would
+// otherwise rewrite in keys), Member finds for each key what encoding/json
+// finds, escaped keys and duplicates included.
+func FuzzMember(f *testing.F) {
+	for _, seed := range []string{
+		`{"eventName":"A","event\u004eame":"B"}`,
+		`{"\u0065ventName":1,"eventNam":2,"eventNamee":3}`,
+		`{"e\"":1,"eventName":{"eventName":2}}`,
+		`{"é":1,"\u00e9":2}`,
+	} {
+		f.Add([]byte(seed), "eventName")
+	}
+	f.Fuzz(func(t *testing.T, data []byte, key string) {
+		var m map[string]json.RawMessage
+		if !utf8.Valid(data) || json.Unmarshal(data, &m) != nil || m == nil {
+			return
+		}
+		for _, k := range append(slices.Collect(maps.Keys(m)), key) {
+			if got, want := Member(data, k), m[k]; !bytes.Equal(got, want) {
+				t.Fatalf("Member(%q, %q) = %q, encoding/json finds %q", data, k, got, want)
+			}
+		}
+	})
 }
