@@ -59,7 +59,7 @@ func (s *Set) Evaluate(ctx context.Context, rec trail.Record) ([]trail.Finding, 
 		}
 		if input == nil {
 			var err error
-			if input, err = s.input.value(rec.Raw); err != nil {
+			if input, err = s.input.value(rec); err != nil {
 				return nil, &EvalError{Source: rec.Source, Reason: ReasonInput, Err: err}
 			}
 		}

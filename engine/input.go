@@ -1,12 +1,13 @@
 package engine
 
 import (
-	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/trailhunt/trailhunt/trail"
 )
 
 // projection is the part of a record the policies can see. When every
@@ -56,40 +57,36 @@ func projectionOf(c *ast.Compiler) projection {
 // they see whole records.
 func (s *Set) Fields() []string { return slices.Clone(s.input.keys) }
 
-// value turns a record's JSON object into policy input.
-func (p projection) value(raw []byte) (ast.Value, error) {
+// value turns a record's JSON object into policy input: the whole record,
+// or only the projected keys (found through the record's spans when it has
+// them).
+func (p projection) value(rec trail.Record) (ast.Value, error) {
 	if p.keys == nil {
-		v, err := decode(raw)
+		v, err := valueOf(rec.Raw)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("decode record: %w", err)
 		}
-		return ast.InterfaceToValue(v)
+		if _, ok := v.(ast.Object); !ok {
+			return nil, fmt.Errorf("decode record: %w", errNotObject)
+		}
+		return v, nil
 	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &top); err != nil {
-		return nil, fmt.Errorf("decode record: %w", err)
+	if len(rec.Raw) == 0 || rec.Raw[0] != '{' {
+		return nil, fmt.Errorf("decode record: %w", errNotObject)
 	}
-	obj := make(map[string]any, len(p.keys))
+	obj := ast.NewObjectWithCapacity(len(p.keys))
 	for _, k := range p.keys {
-		r, ok := top[k]
-		if !ok {
+		raw := rec.Lookup(k)
+		if raw == nil {
 			continue
 		}
-		v, err := decode(r)
+		v, err := valueOf(raw)
 		if err != nil {
 			return nil, fmt.Errorf("decode record key %q: %w", k, err)
 		}
-		obj[k] = v
+		obj.Insert(ast.StringTerm(k), ast.NewTerm(v))
 	}
-	return ast.InterfaceToValue(obj)
+	return obj, nil
 }
 
-func decode(raw []byte) (any, error) {
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, fmt.Errorf("decode record: %w", err)
-	}
-	return v, nil
-}
+var errNotObject = errors.New("not a JSON object")
