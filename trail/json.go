@@ -162,9 +162,18 @@ func MemberAt(raw []byte, spans []Span, key string) []byte {
 	if spans == nil {
 		return Member(raw, key)
 	}
+	// keyIs, unrolled for the common cases: most keys differ from key in
+	// length, or in their first byte.
+	n := len(key) + 2
 	for i := len(spans) - 1; i >= 0; i-- { // the last one counts
-		sp := spans[i]
-		if keyIs(raw[sp.Key:sp.KeyEnd], key) {
+		sp := &spans[i]
+		switch k := raw[sp.Key:sp.KeyEnd]; {
+		case len(k) < n:
+		case len(k) == n:
+			if string(k[1:n-1]) == key {
+				return raw[sp.Value:sp.End]
+			}
+		case keyIs(k, key):
 			return raw[sp.Value:sp.End]
 		}
 	}
