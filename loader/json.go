@@ -322,12 +322,6 @@ func (p *jsonParser) token() ([]byte, error) {
 	return v, nil
 }
 
-// composite reports whether v, as the lexer returns it, is an object, an
-// array or a string: one the lexer did not check.
-func composite(v []byte) bool {
-	return v[0] == '{' || v[0] == '[' || v[0] == '"'
-}
-
 // keyName returns the object key k (a valid JSON string) unquoted.
 func keyName(k []byte) string {
 	if bytes.IndexByte(k, '\\') < 0 {
