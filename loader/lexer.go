@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/trailhunt/trailhunt/trail"
 )
@@ -156,7 +157,11 @@ func (l *lexer) value() ([]byte, error) {
 			break
 		}
 		if v, err = l.composite(w, limit); err == nil {
-			if validPrefix(v, resetSpans(&l.spans)) != len(v) {
+			spans := resetSpans(&l.spans)
+			if len(v) > math.MaxInt32 { // past trail.Span's offsets: not indexed
+				l.spans, spans = nil, nil
+			}
+			if validPrefix(v, spans) != len(v) {
 				v, err = nil, syntaxError(v)
 			}
 		}
