@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -135,4 +138,50 @@ func TestFastest(t *testing.T) {
 	if r.WallSeconds != 1 || r.Status != "ok" || len(r.AllWallSeconds) != 3 {
 		t.Errorf("%+v", r)
 	}
+}
+
+func TestMain(m *testing.M) {
+	if os.Getenv(launcherEnv) == "1" { // this test binary as a launcher
+		if err := serveLaunches(os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// The launcher reports what Measure reports, for each of several commands,
+// and passes a deadline on. Its point: a child's peak RSS is its own, not
+// the harness's. Here the harness first grows by 200 MB; a small child
+// started by the launcher must not report that.
+func TestLauncher(t *testing.T) {
+	big := make([]byte, 200<<20)
+	for i := range big {
+		big[i] = 1 // resident
+	}
+	l, err := startLauncher()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	dir := t.TempDir()
+	out, errf := filepath.Join(dir, "out"), filepath.Join(dir, "err")
+	m, err := l.Measure(t.Context(), []string{"sh", "-c", "echo hi; exit 3"}, "", out, errf)
+	if err != nil || m.Exit != 3 {
+		t.Fatalf("Measure = %+v, %v; want exit 3", m, err)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "hi\n" {
+		t.Errorf("stdout %q", b)
+	}
+	if m.MaxRSSKB <= 0 || m.MaxRSSKB > 100<<10 {
+		t.Errorf("peak RSS of sh = %d KB: not its own (the harness holds 200 MB)", m.MaxRSSKB)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	m, err = l.Measure(ctx, []string{"sleep", "10"}, "", out, errf)
+	if err == nil && m.Exit == 0 || m.Wall > 5*time.Second {
+		t.Errorf("sleep 10 with a 200ms deadline: %+v, %v", m, err)
+	}
+	runtime.KeepAlive(big)
 }

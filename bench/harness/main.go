@@ -56,6 +56,13 @@ type Options struct {
 }
 
 func main() {
+	if os.Getenv(launcherEnv) == "1" {
+		if err := serveLaunches(os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "harness launcher:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "check" {
 		os.Exit(checkCommand(os.Args[2:]))
 	}

@@ -88,9 +88,14 @@ type contender struct {
 
 // Run benchmarks every archive.
 func Run(ctx context.Context, o Options) (*Results, error) {
+	l, err := startLauncher() // first, while the harness is small
+	if err != nil {
+		return nil, err
+	}
+	defer l.Close()
 	res := &Results{Machine: machineInfo(o), Repeat: o.Repeat, Stat: o.Stat}
 	for _, dir := range o.Archives {
-		a, err := runArchive(ctx, o, dir)
+		a, err := runArchive(ctx, o, l, dir)
 		if err != nil {
 			return nil, err
 		}
@@ -101,7 +106,7 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	return res, nil
 }
 
-func runArchive(ctx context.Context, o Options, dir string) (*ArchiveResult, error) {
+func runArchive(ctx context.Context, o Options, l *launcher, dir string) (*ArchiveResult, error) {
 	var m Manifest
 	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	if err != nil {
@@ -156,7 +161,7 @@ func runArchive(ctx context.Context, o Options, dir string) (*ArchiveResult, err
 			out, aux, errf := base+".out", base+".aux", base+".err"
 			os.Remove(aux)
 			rctx, cancel := context.WithTimeout(ctx, o.Timeout)
-			meas, err := Measure(rctx, c.argv(out, aux), "", out, errf)
+			meas, err := l.Measure(rctx, c.argv(out, aux), "", out, errf)
 			cancel()
 			if err != nil {
 				return nil, fmt.Errorf("%s (%d workers): %w", c.name, c.workers, err)
