@@ -6,6 +6,8 @@
 // Invariants:
 //   - a Record's Raw is exactly one syntactically valid JSON object, as read;
 //     nothing downstream mutates it;
+//   - a Record's Spans are nil (not indexed) or locate every top-level member
+//     of Raw, in order: a lookup through them finds what Member finds;
 //   - a Finding's Values are aligned with its Detection's By fields: same
 //     length, same order; a nil element is a null (the record lacked it);
 //   - Time values are UTC, or zero when the record had no usable eventTime.
