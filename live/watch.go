@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"strings"
@@ -32,11 +33,14 @@ type recordCache struct {
 	overflow    bool
 }
 
+// spanSize is the memory of one trail.Span.
+var spanSize = binary.Size(trail.Span{})
+
 func (c *recordCache) add(r trail.Record) {
 	if c.overflow {
 		return
 	}
-	c.size += int64(len(r.Raw)) + int64(len(r.Source.File)+len(r.Source.Member)) + 96
+	c.size += int64(len(r.Raw)) + int64(len(r.Spans)*spanSize) + int64(len(r.Source.File)+len(r.Source.Member)) + 96
 	if c.size > c.limit {
 		c.overflow, c.recs = true, nil
 		return
