@@ -43,17 +43,26 @@ func Member(raw []byte, key string) []byte {
 	}
 }
 
-// keyIs reports whether the JSON string k (with its quotes) is key.
+// keyIs reports whether the JSON string k (with its quotes) is key. An
+// escape is longer than the character it stands for: a key of the same
+// length as key is key only when the bytes are equal, a shorter one never
+// is, and a longer one only through an escape (escapedKeyIs): most keys are
+// told apart by their length alone.
 func keyIs(k []byte, key string) bool {
-	// An escape is longer than the character it stands for: a key of the
-	// same length as key is key only when the bytes are equal; a shorter
-	// one never is; a longer one only with an escape, and only when its
-	// first byte is key's or starts an escape (or a multi-byte character).
 	switch {
-	case len(k) < len(key)+2:
-		return false
 	case len(k) == len(key)+2:
 		return string(k[1:len(k)-1]) == key
+	case len(k) < len(key)+2:
+		return false
+	}
+	return escapedKeyIs(k, key)
+}
+
+// escapedKeyIs is keyIs for a key longer than key: it matches only with an
+// escape, and only when its first byte is key's or starts an escape (or a
+// multi-byte character).
+func escapedKeyIs(k []byte, key string) bool {
+	switch {
 	case key != "" && k[1] != key[0] && k[1] != '\\' && k[1] < utf8.RuneSelf:
 		return false
 	case bytes.IndexByte(k, '\\') < 0:
@@ -162,18 +171,9 @@ func MemberAt(raw []byte, spans []Span, key string) []byte {
 	if spans == nil {
 		return Member(raw, key)
 	}
-	// keyIs, unrolled for the common cases: most keys differ from key in
-	// length, or in their first byte.
-	n := len(key) + 2
 	for i := len(spans) - 1; i >= 0; i-- { // the last one counts
 		sp := &spans[i]
-		switch k := raw[sp.Key:sp.KeyEnd]; {
-		case len(k) < n:
-		case len(k) == n:
-			if string(k[1:n-1]) == key {
-				return raw[sp.Value:sp.End]
-			}
-		case keyIs(k, key):
+		if keyIs(raw[sp.Key:sp.KeyEnd], key) {
 			return raw[sp.Value:sp.End]
 		}
 	}
