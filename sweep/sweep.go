@@ -12,9 +12,9 @@
 //     batches that any worker evaluates, and at most Workers goroutines
 //     read or evaluate at any moment;
 //   - memory grows with the number of input files (listed first, for the
-//     progress total), the number of workers (two batches of at most
-//     1 MiB each in flight per worker) and distinct result rows, never with
-//     the number of records;
+//     progress total), the number of workers (per worker, at most three
+//     batches of 1 MiB: one being filled, one queued, one being evaluated)
+//     and distinct result rows, never with the number of records;
 //   - a cancelled context stops the run promptly: no more is read, and the
 //     records already read (a few batches) are evaluated; the result says
 //     so.
