@@ -2,9 +2,9 @@ package loader
 
 import (
 	"bufio"
-	"bytes"
 	"compress/gzip"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/trailhunt/trailhunt/trail"
@@ -32,23 +32,26 @@ func realisticEvent(i int) string {
 		i, (i/60)%60, i%60, source, name, i%250)
 }
 
-func BenchmarkRecordsGzip(b *testing.B) {
-	const n = 20000
-	var raw bytes.Buffer
+// realisticRecords is a {"Records":[...]} file of n realistic events, the
+// first numbered first.
+func realisticRecords(first, n int) string {
+	var raw strings.Builder
 	raw.WriteString(`{"Records":[`)
 	for i := range n {
 		if i > 0 {
 			raw.WriteByte(',')
 		}
-		raw.WriteString(realisticEvent(i))
+		raw.WriteString(realisticEvent(first + i))
 	}
 	raw.WriteString(`]}`)
-	var z bytes.Buffer
-	w := gzip.NewWriter(&z)
-	w.Write(raw.Bytes())
-	w.Close()
-	p := write(b, b.TempDir(), "111122223333_CloudTrail_us-east-1_20240730T2155Z_bench.json.gz", z.Bytes())
-	b.SetBytes(int64(raw.Len()))
+	return raw.String()
+}
+
+func BenchmarkRecordsGzip(b *testing.B) {
+	const n = 20000
+	raw := realisticRecords(0, n)
+	p := write(b, b.TempDir(), "111122223333_CloudTrail_us-east-1_20240730T2155Z_bench.json.gz", gzLevel(b, gzip.DefaultCompression, raw))
+	b.SetBytes(int64(len(raw)))
 	b.ReportAllocs()
 	total := 0
 	for b.Loop() {
@@ -64,23 +67,15 @@ func BenchmarkRecordsGzip(b *testing.B) {
 		b.Fatalf("read %d records, not a multiple of %d", total, n)
 	}
 	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "records/s")
-	b.ReportMetric(float64(raw.Len())/n, "bytes/record")
+	b.ReportMetric(float64(len(raw))/n, "bytes/record")
 }
 
 // BenchmarkParse measures the JSON parser alone: a Records wrapper read
 // from memory, no decompression.
 func BenchmarkParse(b *testing.B) {
 	const n = 2000
-	var raw bytes.Buffer
-	raw.WriteString(`{"Records":[`)
-	for i := range n {
-		if i > 0 {
-			raw.WriteByte(',')
-		}
-		raw.WriteString(realisticEvent(i))
-	}
-	raw.WriteString(`]}`)
-	b.SetBytes(int64(raw.Len()))
+	raw := realisticRecords(0, n)
+	b.SetBytes(int64(len(raw)))
 	b.ReportAllocs()
 	r := New(Config{})
 	for b.Loop() {
@@ -92,7 +87,7 @@ func BenchmarkParse(b *testing.B) {
 			total++
 			return true
 		}}
-		s.json(unit{}, bufio.NewReaderSize(bytes.NewReader(raw.Bytes()), bufSize), 0)
+		s.json(unit{}, bufio.NewReaderSize(strings.NewReader(raw), bufSize), 0)
 		if total != n {
 			b.Fatalf("read %d records, want %d", total, n)
 		}
@@ -107,20 +102,8 @@ func BenchmarkRecordsSmallFiles(b *testing.B) {
 	dir := b.TempDir()
 	var paths []string
 	for f := range files {
-		var raw bytes.Buffer
-		raw.WriteString(`{"Records":[`)
-		for i := range n {
-			if i > 0 {
-				raw.WriteByte(',')
-			}
-			raw.WriteString(realisticEvent(f*n + i))
-		}
-		raw.WriteString(`]}`)
-		var z bytes.Buffer
-		w := gzip.NewWriter(&z)
-		w.Write(raw.Bytes())
-		w.Close()
-		paths = append(paths, write(b, dir, fmt.Sprintf("f%03d.json.gz", f), z.Bytes()))
+		gz := gzLevel(b, gzip.DefaultCompression, realisticRecords(f*n, n))
+		paths = append(paths, write(b, dir, fmt.Sprintf("f%03d.json.gz", f), gz))
 	}
 	b.ReportAllocs()
 	r := New(Config{})

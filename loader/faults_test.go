@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"archive/zip"
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"os"
 	"path/filepath"
@@ -88,7 +89,7 @@ func TestFaults(t *testing.T) {
 			{name: "ok_depth.json", data: []byte(`[{"eventTime":"2024-07-30T21:53:13Z","a":` + nested(9000) + `}]`)}}},
 		// Decompression bomb: 1 MiB of newlines after two records, cap 64 KiB.
 		{name: "decompression_bomb", cfg: Config{MaxDecompressedBytes: 64 << 10}, files: []file{
-			{name: "bomb.json.gz", data: gzBest(t, events(2, "\n")+"\n"+strings.Repeat("\n", 1<<20))},
+			{name: "bomb.json.gz", data: gzLevel(t, gzip.BestCompression, events(2, "\n")+"\n"+strings.Repeat("\n", 1<<20))},
 			{name: "after.json", data: []byte(wrapper(1))}}},
 	})
 }
@@ -96,7 +97,7 @@ func TestFaults(t *testing.T) {
 // A huge array is fine: the record cap bounds one record, not the file.
 func TestHugeArray(t *testing.T) {
 	dir := t.TempDir()
-	p := write(t, dir, "a.json.gz", gzBest(t, wrapper(100000)))
+	p := write(t, dir, "a.json.gz", gzLevel(t, gzip.BestCompression, wrapper(100000)))
 	r := New(Config{MaxRecordBytes: 1024})
 	n := 0
 	for rec, err := range r.Records(t.Context(), Input{Path: p}) {

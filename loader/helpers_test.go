@@ -232,11 +232,12 @@ type errString string
 
 func (e errString) Error() string { return string(e) }
 
-// gzBest compresses s hard: for decompression bombs.
-func gzBest(t testing.TB, s string) []byte {
+// gzLevel compresses s at level: gzip.BestCompression for decompression
+// bombs, the default for realistic benchmark files.
+func gzLevel(t testing.TB, level int, s string) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	w, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+	w, _ := gzip.NewWriterLevel(&b, level)
 	w.Write([]byte(s))
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
