@@ -40,7 +40,7 @@ func (p prefilter) admits(rec trail.Record) bool {
 	if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 {
 		return p.values[string(v[1:len(v)-1])] // no copy, no unescaping
 	}
-	s, ok := rec.LookupString(p.key)
+	s, ok := trail.StringValue(v)
 	return ok && p.values[s]
 }
 

@@ -139,11 +139,11 @@ func skipValue(b []byte, i int) int {
 // StringMember returns the last top-level member named key of the JSON
 // object raw when it is a JSON string, unescaped.
 func StringMember(raw []byte, key string) (string, bool) {
-	return stringValue(Member(raw, key))
+	return StringValue(Member(raw, key))
 }
 
-// stringValue returns the raw JSON value v unescaped when it is a string.
-func stringValue(v []byte) (string, bool) {
+// StringValue returns the raw JSON value v unescaped when it is a string.
+func StringValue(v []byte) (string, bool) {
 	if len(v) < 2 || v[0] != '"' {
 		return "", false
 	}
@@ -186,4 +186,4 @@ func (r Record) Lookup(key string) []byte { return MemberAt(r.Raw, r.Spans, key)
 
 // LookupString is Lookup for a member whose value is a JSON string: it
 // returns it unescaped.
-func (r Record) LookupString(key string) (string, bool) { return stringValue(r.Lookup(key)) }
+func (r Record) LookupString(key string) (string, bool) { return StringValue(r.Lookup(key)) }
