@@ -1,9 +1,12 @@
-// Package aggregate computes the seed's
+// Package aggregate computes Splunk-style
 //
 //	stats count min(_time) as firstTime max(_time) as lastTime by <stats.by>
+//	| where <condition>
 //
-// over findings, outside Rego: stats by ordered fields (count, first/last
-// time), mergeable, no I/O.
+// over findings, outside Rego: stats by ordered fields with the functions a
+// detection declares (count, count(f), dc(f), values(f), min/max(_time); the
+// seed's three by default) and an optional post-aggregation condition;
+// mergeable; no I/O.
 //
 // Invariants:
 //   - a group is keyed by the finding's detection id and its ordered by-values;
@@ -18,7 +21,10 @@
 //     nothing, and a new group keeps a private copy of its strings (never a
 //     reference into a caller's buffer);
 //   - merging partial tables gives exactly the table that adding every finding
-//     to one table would give, whatever the split and the merge order;
+//     to one table would give, whatever the split and the merge order: a
+//     group keeps the distinct values of every field its stats read (so dc
+//     is exact, never estimated), and the where condition is applied only
+//     when rows are read, after every merge;
 //   - Rows and Diff return rows in one deterministic order (see Compare) and
 //     deep copies that the caller may modify freely.
 //
@@ -37,7 +43,52 @@ import (
 // in the map key only, and are decoded from it by Rows.
 type group struct {
 	count       int64
-	first, last time.Time // zero until the group sees a non-zero time
+	first, last time.Time    // zero until the group sees a non-zero time
+	extra       []fieldState // per Finding.Extra field; nil when the findings carry none
+}
+
+// fieldState is what a group keeps of one extra field: enough for
+// count(field), dc(field) and values(field), exactly mergeable.
+type fieldState struct {
+	nonNull int64
+	set     map[string]struct{}
+}
+
+// addExtra folds one finding's extra values into the group.
+func (g *group) addExtra(values []*string) {
+	if len(values) > len(g.extra) {
+		g.extra = append(g.extra, make([]fieldState, len(values)-len(g.extra))...)
+	}
+	for i, v := range values {
+		if v == nil {
+			continue
+		}
+		fs := &g.extra[i]
+		fs.nonNull++
+		if fs.set == nil {
+			fs.set = map[string]struct{}{}
+		}
+		if _, ok := fs.set[*v]; !ok {
+			fs.set[*v] = struct{}{} // a string is immutable: no copy needed
+		}
+	}
+}
+
+// mergeExtra folds another group's extra state into g.
+func (g *group) mergeExtra(o *group) {
+	if len(o.extra) > len(g.extra) {
+		g.extra = append(g.extra, make([]fieldState, len(o.extra)-len(g.extra))...)
+	}
+	for i, ofs := range o.extra {
+		fs := &g.extra[i]
+		fs.nonNull += ofs.nonNull
+		if len(ofs.set) > 0 && fs.set == nil {
+			fs.set = make(map[string]struct{}, len(ofs.set))
+		}
+		for v := range ofs.set {
+			fs.set[v] = struct{}{}
+		}
+	}
 }
 
 // observe folds one count and time range into the group. A zero first means
@@ -58,13 +109,15 @@ func (g *group) observe(count int64, first, last time.Time) {
 // Table accumulates findings into groups. The zero value is an empty table.
 // A Table is not safe for concurrent use; use one per worker, then Merge.
 type Table struct {
+	specs  Specs
 	groups map[string]*group
 	buf    []byte // scratch key buffer, reused by Add
 }
 
-// New returns an empty table.
-func New() *Table {
-	return &Table{groups: make(map[string]*group)}
+// New returns an empty table that computes each detection's stats by its
+// spec (nil: DefaultStats for every detection).
+func New(specs Specs) *Table {
+	return &Table{specs: specs, groups: make(map[string]*group)}
 }
 
 // Add counts f in the group of (f.Detection, f.Values): count plus one, and
@@ -80,6 +133,9 @@ func (t *Table) Add(f trail.Finding) {
 	if g == nil {
 		g = &group{}
 		t.groups[string(t.buf)] = g
+	}
+	if len(f.Extra) > 0 {
+		g.addExtra(f.Extra)
 	}
 	if f.Time.IsZero() {
 		g.observe(1, time.Time{}, time.Time{})
@@ -102,6 +158,9 @@ func (t *Table) Merge(o *Table) {
 		// Every key exists already: no insertion while ranging over the map.
 		for _, g := range t.groups {
 			g.count *= 2
+			for i := range g.extra {
+				g.extra[i].nonNull *= 2
+			}
 		}
 		return
 	}
@@ -112,28 +171,53 @@ func (t *Table) Merge(o *Table) {
 			t.groups[k] = g // keys are immutable strings: sharing is safe
 		}
 		g.observe(og.count, og.first, og.last)
+		if len(og.extra) > 0 {
+			g.mergeExtra(og)
+		}
 	}
 }
 
 // Len returns the number of distinct groups.
 func (t *Table) Len() int { return len(t.groups) }
 
-// Rows returns one row per group, sorted by Compare. The rows are fresh
-// copies: changing them does not affect the table.
+// Rows returns one row per group that passes its detection's where
+// condition, with its stats computed, sorted by Compare. The rows are
+// fresh copies: changing them does not affect the table.
 func (t *Table) Rows() []trail.Row {
 	rows := make([]trail.Row, 0, len(t.groups))
 	for k, g := range t.groups {
-		det, values := decodeKey(k)
-		rows = append(rows, trail.Row{
-			Detection: det,
-			Values:    values,
-			Count:     g.count,
-			First:     g.first,
-			Last:      g.last,
-		})
+		if r, keep := t.row(k, g); keep {
+			rows = append(rows, r)
+		}
 	}
 	slices.SortFunc(rows, Compare)
 	return rows
+}
+
+// Held counts, per detection, the groups that its where condition holds
+// back: aggregated, but not reported.
+func (t *Table) Held() map[string]int64 {
+	out := map[string]int64{}
+	for k, g := range t.groups {
+		if r, keep := t.row(k, g); !keep {
+			out[r.Detection]++
+		}
+	}
+	return out
+}
+
+func (t *Table) row(k string, g *group) (trail.Row, bool) {
+	det, values := decodeKey(k)
+	spec := t.specs.of(det)
+	r := trail.Row{
+		Detection: det,
+		Values:    values,
+		Count:     g.count,
+		First:     g.first,
+		Last:      g.last,
+		Stats:     spec.values(g, values),
+	}
+	return r, spec.keep(r.Stats)
 }
 
 // Compare orders rows by their group: by Detection, then by Values element by
@@ -182,6 +266,10 @@ func cloneRow(r trail.Row) trail.Row {
 			s := *v
 			c.Values[i] = &s
 		}
+	}
+	c.Stats = slices.Clone(r.Stats)
+	for i := range c.Stats {
+		c.Stats[i].Values = slices.Clone(c.Stats[i].Values)
 	}
 	return c
 }

@@ -27,7 +27,8 @@ func row(det string, count int64, first, last time.Time, values ...*string) trai
 	if values == nil {
 		values = []*string{}
 	}
-	return trail.Row{Detection: det, Values: values, Count: count, First: first, Last: last}
+	return trail.Row{Detection: det, Values: values, Count: count, First: first, Last: last,
+		Stats: []trail.StatValue{{N: count}, {Time: first}, {Time: last}}}
 }
 
 // format renders a row on one line for readable failure messages.
@@ -67,7 +68,7 @@ func assertRows(t *testing.T, got, want []trail.Row) {
 }
 
 func tableOf(findings ...trail.Finding) *Table {
-	t := New()
+	t := New(nil)
 	for _, f := range findings {
 		t.Add(f)
 	}

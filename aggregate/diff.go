@@ -48,7 +48,7 @@ func Diff(oldRows, newRows []trail.Row) Delta {
 		switch {
 		case !ok:
 			d.Added = append(d.Added, cloneRow(n))
-		case o.Count != n.Count || !o.First.Equal(n.First) || !o.Last.Equal(n.Last):
+		case o.Count != n.Count || !o.First.Equal(n.First) || !o.Last.Equal(n.Last) || !sameStats(o.Stats, n.Stats):
 			d.Changed = append(d.Changed, Change{Old: cloneRow(o), New: cloneRow(n)})
 		}
 	}
@@ -61,4 +61,11 @@ func Diff(oldRows, newRows []trail.Row) Delta {
 	slices.SortFunc(d.Removed, Compare)
 	slices.SortFunc(d.Changed, func(a, b Change) int { return Compare(a.New, b.New) })
 	return d
+}
+
+// sameStats reports whether two rows' stats are equal (times as instants).
+func sameStats(a, b []trail.StatValue) bool {
+	return slices.EqualFunc(a, b, func(x, y trail.StatValue) bool {
+		return x.N == y.N && x.Time.Equal(y.Time) && slices.Equal(x.Values, y.Values)
+	})
 }

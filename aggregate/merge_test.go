@@ -43,7 +43,7 @@ func TestMergeEqualsSingleTable(t *testing.T) {
 
 		parts := make([]*Table, 1+rng.IntN(8))
 		for i := range parts {
-			parts[i] = New()
+			parts[i] = New(nil)
 		}
 		for _, f := range findings {
 			parts[rng.IntN(len(parts))].Add(f)
@@ -51,7 +51,7 @@ func TestMergeEqualsSingleTable(t *testing.T) {
 		rng.Shuffle(len(parts), func(i, j int) { parts[i], parts[j] = parts[j], parts[i] })
 
 		// Fold left into a fresh table.
-		folded := New()
+		folded := New(nil)
 		for _, p := range parts {
 			folded.Merge(p)
 		}
@@ -89,13 +89,13 @@ func TestMerge(t *testing.T) {
 	}{
 		{
 			name: "empty into empty stays empty",
-			src:  New(),
+			src:  New(nil),
 			want: []trail.Row{},
 		},
 		{
 			name: "empty into full changes nothing",
 			dst:  []trail.Finding{f1, f3},
-			src:  New(),
+			src:  New(nil),
 			want: []trail.Row{row("d", 1, at(10), at(10), str("alice")), row("d", 1, time.Time{}, time.Time{}, str("bob"))},
 		},
 		{
@@ -146,7 +146,7 @@ func TestMergeIntoItselfDoublesCounts(t *testing.T) {
 
 func TestMergedTableIsIndependentOfSource(t *testing.T) {
 	src := tableOf(find("d", at(10), str("alice")))
-	dst := New()
+	dst := New(nil)
 	dst.Merge(src)
 	src.Add(find("d", at(5), str("alice")))
 	dst.Add(find("d", at(50), str("alice")))
@@ -170,7 +170,7 @@ func BenchmarkAdd(b *testing.B) {
 		}
 		findings[i] = trail.Finding{Detection: "aws_createaccesskey", Values: values, Time: at(rng.IntN(86400))}
 	}
-	tab := New()
+	tab := New(nil)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {

@@ -60,6 +60,9 @@ type Config struct {
 	// any is read, with their number and total size (stdin counts as size
 	// 0): the progress line's ETA.
 	OnInputs func(files int, bytes int64)
+	// Specs say how each detection's findings aggregate (engine.Set.Specs);
+	// nil means the seed's stats for every detection.
+	Specs aggregate.Specs
 }
 
 // ReasonUnknown is the summary category of an evaluation error that carries
@@ -171,7 +174,7 @@ func Run(ctx context.Context, cfg Config, r *loader.Reader, ev Evaluator) Result
 	parts := make([]*Result, workers)
 	var evaluators sync.WaitGroup
 	for w := range workers {
-		part := newResult()
+		part := newResult(cfg.Specs)
 		parts[w] = part
 		evaluators.Go(func() {
 			for b := range full {
@@ -186,7 +189,7 @@ func Run(ctx context.Context, cfg Config, r *loader.Reader, ev Evaluator) Result
 	}
 	evaluators.Wait()
 
-	return mergeParts(ctx, parts)
+	return mergeParts(ctx, cfg.Specs, parts)
 }
 
 // RunRecords evaluates records already in memory (the --watch cache) as Run
@@ -201,7 +204,7 @@ func RunRecords(ctx context.Context, cfg Config, recs []trail.Record, ev Evaluat
 	parts := make([]*Result, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
-		part := newResult()
+		part := newResult(cfg.Specs)
 		parts[w] = part
 		lo, hi := len(recs)*w/workers, len(recs)*(w+1)/workers
 		wg.Go(func() {
@@ -214,11 +217,11 @@ func RunRecords(ctx context.Context, cfg Config, recs []trail.Record, ev Evaluat
 		})
 	}
 	wg.Wait()
-	return mergeParts(ctx, parts)
+	return mergeParts(ctx, cfg.Specs, parts)
 }
 
-func mergeParts(ctx context.Context, parts []*Result) Result {
-	res := newResult()
+func mergeParts(ctx context.Context, specs aggregate.Specs, parts []*Result) Result {
+	res := newResult(specs)
 	for _, p := range parts {
 		res.merge(p)
 	}
@@ -260,9 +263,9 @@ func (c *callbacks) record(r trail.Record) {
 	}
 }
 
-func newResult() *Result {
+func newResult(specs aggregate.Specs) *Result {
 	return &Result{
-		Table:      aggregate.New(),
+		Table:      aggregate.New(specs),
 		Skipped:    map[string]int64{},
 		Errors:     map[string]int64{},
 		Suppressed: map[string]int64{},

@@ -40,8 +40,56 @@ type Detection struct {
 	References     []string    `json:"references"`
 	RequiredFields []string    `json:"required_fields"`
 	By             []string    `json:"by"`
+	// Stats are the stats functions computed per group of By values, in
+	// output order (METADATA custom.stats.functions; the seed's count,
+	// min(_time) as firstTime, max(_time) as lastTime by default).
+	Stats []Stat `json:"stats"`
+	// Where is the post-aggregation condition over Stats names (METADATA
+	// custom.stats.where), as written; "" keeps every row.
+	Where string `json:"where,omitempty"`
+	// IPFields are the by-fields that hold IP addresses: filter entries may
+	// match them with CIDR ranges.
+	IPFields []string `json:"ip_fields"`
 	// File is the Rego file that defines the detection.
 	File string `json:"file"`
+}
+
+// Stat is one stats function of a detection. Func is "count", "dc",
+// "values", "min" or "max"; Field is the finding field it reads ("" for a
+// bare count, "_time" for the record's event time); Name is its output
+// column.
+type Stat struct {
+	Func  string `json:"func"`
+	Field string `json:"field,omitempty"`
+	Name  string `json:"name"`
+}
+
+// TimeField is the pseudo-field of a record's event time in Stats.
+const TimeField = "_time"
+
+// String renders the stat as Splunk writes it: "dc(eventName) as methods".
+func (s Stat) String() string {
+	call := s.Func
+	if s.Field != "" {
+		call += "(" + s.Field + ")"
+	}
+	if s.Name == call {
+		return call
+	}
+	return call + " as " + s.Name
+}
+
+// Extra returns the fields that Stats read besides the by-fields and the
+// event time, in order of first use: the keys a finding carries beyond By,
+// whose values travel in Finding.Extra.
+func (d Detection) Extra() []string {
+	var out []string
+	for _, s := range d.Stats {
+		if s.Field != "" && s.Field != TimeField && !slices.Contains(d.By, s.Field) && !slices.Contains(out, s.Field) {
+			out = append(out, s.Field)
+		}
+	}
+	return out
 }
 
 // AttackIDs returns the ATT&CK technique ids in metadata order.

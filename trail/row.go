@@ -9,4 +9,16 @@ type Row struct {
 	Count     int64
 	First     time.Time // earliest event time in the group; zero when no record had a time
 	Last      time.Time // latest
+	// Stats are the detection's stats functions' results, aligned with its
+	// Stats.
+	Stats []StatValue
+}
+
+// StatValue is the result of one stats function for one row: N for count,
+// count(field) and dc(field); Values (sorted, distinct) for values(field);
+// Time for min(_time) and max(_time), zero when no record had a time.
+type StatValue struct {
+	N      int64
+	Values []string
+	Time   time.Time
 }

@@ -73,6 +73,10 @@ type Finding struct {
 	// Values are the finding's by-field values, aligned with the
 	// detection's By list; nil is null.
 	Values []*string
+	// Extra are the values of the detection's Extra fields (those its stats
+	// functions read besides the by-fields), aligned with Extra(); nil is
+	// null.
+	Extra []*string
 	// Time is the record's event time (zero when unknown).
 	Time time.Time
 	// Source is where the record came from.
