@@ -29,15 +29,6 @@ func detectionModule(id, finding, extra string) string {
 package detections.` + id + `
 
 ` + finding + `
-
-suppressed_by contains id if {
-	finding
-	some entry in data.trailhunt.filters.` + id + `
-	id := entry.id
-	entry.match.name[_] == finding.name
-}
-
-expired_filters contains "never" if false
 ` + extra
 }
 
@@ -98,23 +89,109 @@ func TestLoadRejectsBrokenPolicies(t *testing.T) {
 		},
 		{
 			name:  "no METADATA",
-			files: map[string]string{"x/x.rego": "package detections.x\n\nfinding := {}\nsuppressed_by := set()\nexpired_filters := set()\n"},
+			files: map[string]string{"x/x.rego": "package detections.x\n\nfinding := {}\n"},
 			want:  "detection contract: detection x needs exactly one package METADATA block, found 0",
 		},
 		{
 			name:  "no stats.by",
 			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""), "#   stats:\n#     by: [name, n]\n", "", 1)},
-			want:  "custom.stats.by is missing or empty",
+			want:  "x/x.rego:4: detection contract: detection x: METADATA custom.stats.by: missing or empty: it is the ordered list of finding fields",
+		},
+		{
+			name:  "no title",
+			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""), "# title: x\n", "", 1)},
+			want:  "x/x.rego:1: detection contract: detection x: METADATA title: missing: every detection has a title",
 		},
 		{
 			name:  "risk message names a field that is not a by-field",
 			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""), "$name$", "$nope$", 1)},
-			want:  "uses $nope$, which is not a stats.by field",
+			want:  "x/x.rego:6: detection contract: detection x: METADATA custom.risk.message: $nope$ is not a stats.by field",
 		},
 		{
-			name:  "missing contract rule",
-			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""), `expired_filters contains "never" if false`, "", 1)},
-			want:  `detection x has no rule "expired_filters"`,
+			name:  "risk score not a number",
+			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""), "#   risk:\n", "#   risk:\n#     score: high\n", 1)},
+			want:  "x/x.rego:6: detection contract: detection x: METADATA custom.risk.score: high is not a number",
+		},
+		{
+			name:  "risk impact out of range",
+			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""), "#   risk:\n", "#   risk:\n#     impact: 700\n", 1)},
+			want:  "x/x.rego:6: detection contract: detection x: METADATA custom.risk.impact: 700 is outside 0..100",
+		},
+		{
+			name:  "unknown custom key",
+			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""), "# custom:\n", "# custom:\n#   mitre_atack: []\n", 1)},
+			want:  "x/x.rego:5: detection contract: detection x: METADATA custom.mitre_atack: unknown key",
+		},
+		{
+			name:  "bad ATT&CK id",
+			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""), "# custom:\n", "# custom:\n#   mitre_attack:\n#     - id: 1136\n", 1)},
+			want:  `x/x.rego:5: detection contract: detection x: METADATA custom.mitre_attack: entry 0: id "1136" is not an ATT&CK technique id (T1098, T1098.001)`,
+		},
+		{
+			name:  "ATT&CK id not a technique",
+			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""), "# custom:\n", "# custom:\n#   mitre_attack:\n#     - id: TA0003\n", 1)},
+			want:  `x/x.rego:5: detection contract: detection x: METADATA custom.mitre_attack: entry 0: id "TA0003" is not an ATT&CK technique id (T1098, T1098.001)`,
+		},
+		{
+			name:  "unknown type",
+			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""), "# custom:\n", "# custom:\n#   type: alert\n", 1)},
+			want:  `x/x.rego:5: detection contract: detection x: METADATA custom.type: "alert" is not a detection type (hunting, anomaly, ttp, correlation, baseline)`,
+		},
+		{
+			name:  "unknown stats function",
+			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""), "#     by: [name, n]\n", "#     by: [name, n]\n#     functions: [count, sum(n)]\n", 1)},
+			want:  `x/x.rego:9: detection contract: detection x: METADATA custom.stats.functions: invalid stats: "sum(n)": unknown function "sum"`,
+		},
+		{
+			name:  "where names no stat",
+			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""), "#     by: [name, n]\n", "#     by: [name, n]\n#     where: failures > 5\n", 1)},
+			want:  `x/x.rego:9: detection contract: detection x: METADATA custom.stats.where: invalid stats: where "failures > 5": "failures" is not a stat of this detection`,
+		},
+		{
+			name:  "unknown stats key",
+			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""), "#     by: [name, n]\n", "#     by: [name, n]\n#     having: count > 5\n", 1)},
+			want:  `x/x.rego:9: detection contract: detection x: METADATA custom.stats.having: unknown key (known: by, functions, where)`,
+		},
+		{
+			name:  "ip field not a by-field",
+			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""), "# custom:\n", "# custom:\n#   ip_fields: [src]\n", 1)},
+			want:  `x/x.rego:5: detection contract: detection x: METADATA custom.ip_fields: "src" is not a stats.by field`,
+		},
+		{
+			name:  "finding literal lacks a by-field",
+			files: map[string]string{"x/x.rego": detectionModule("x", `finding := {"name": input.eventName} if input.eventName == "Hello"`, "")},
+			want:  `x/x.rego:11: detection contract: detection x: finding has no key "n" (stats.by and the fields stats functions read: name, n)`,
+		},
+		{
+			name:  "finding literal has a key outside stats.by",
+			files: map[string]string{"x/x.rego": detectionModule("x", `finding := {"name": input.eventName, "n": null, "src": null} if input.eventName == "Hello"`, "")},
+			want:  `x/x.rego:11: detection contract: detection x: finding key "src" is not in stats.by nor read by a stats function`,
+		},
+		{
+			name: "finding literal lacks a field a stats function reads",
+			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""), "#     by: [name, n]\n",
+				"#     by: [name, n]\n#     functions: [count, dc(eventSource) as services]\n", 1)},
+			want: `x/x.rego:12: detection contract: detection x: finding has no key "eventSource" (stats.by and the fields stats functions read: name, n, eventSource)`,
+		},
+		{
+			name:  "finding as a partial set",
+			files: map[string]string{"x/x.rego": detectionModule("x", `finding contains input.eventName if input.eventName == "Hello"`, "")},
+			want:  `x/x.rego:11: detection contract: detection x: finding must be a complete rule, finding := {...} if {...}`,
+		},
+		{
+			name:  "missing finding",
+			files: map[string]string{"x/x.rego": detectionModule("x", `hit if input.eventName == "Hello"`, "")},
+			want:  `detection contract: detection x has no rule "finding"`,
+		},
+		{
+			name:  "a detection with its own suppression is refused",
+			files: map[string]string{"x/x.rego": detectionModule("x", helloFinding, "suppressed_by contains \"a\" if finding")},
+			want:  `x/x.rego:12: detection contract: detection x defines suppressed_by: suppression is the host's for every detection now`,
+		},
+		{
+			name:  "a detection with its own expiry is refused",
+			files: map[string]string{"x/x.rego": detectionModule("x", helloFinding, "expired_filters := set()")},
+			want:  `x/x.rego:12: detection contract: detection x defines expired_filters`,
 		},
 		{
 			name:  "detection in a folder of another name",

@@ -50,13 +50,16 @@ func (e *EvalError) ReasonCode() string { return e.Reason }
 // *EvalError for each detection that failed; a failing detection does not
 // stop the others.
 func (s *Set) Evaluate(ctx context.Context, rec trail.Record) ([]trail.Finding, error) {
-	var input ast.Value // decoded on first need: most records pass no prefilter
+	var buf [8]int
+	admitted := s.route.route(rec, buf[:0])
+	if len(admitted) == 0 {
+		return nil, nil // most records: no detection can match
+	}
+	var input ast.Value // decoded once for every detection that needs it
 	var findings []trail.Finding
 	var errs []error
-	for _, d := range s.detections {
-		if !d.pre.admits(rec) {
-			continue
-		}
+	for _, i := range admitted {
+		d := s.detections[i]
 		if input == nil {
 			var err error
 			if input, err = s.input.value(rec); err != nil {
@@ -122,29 +125,39 @@ func (d *detection) evaluate(ctx context.Context, input ast.Value, now time.Time
 	if len(rs) == 0 {
 		return trail.Finding{}, false, nil
 	}
-	values, err := d.values(rs[0].Bindings["finding"])
+	obj, ok := rs[0].Bindings["finding"].(map[string]any)
+	if !ok {
+		return trail.Finding{}, false, fmt.Errorf("%w: finding is %T, want an object", ErrContract, rs[0].Bindings["finding"])
+	}
+	extra := d.extra
+	values, err := d.values(obj, d.meta.By)
 	if err != nil {
 		return trail.Finding{}, false, err
 	}
-	suppressed, err := stringSet(rs[0].Bindings["suppressed"])
-	if err != nil {
-		return trail.Finding{}, false, fmt.Errorf("%w: suppressed_by: %w", ErrContract, err)
+	var extraValues []*string
+	if len(extra) > 0 {
+		if extraValues, err = d.values(obj, extra); err != nil {
+			return trail.Finding{}, false, err
+		}
 	}
-	return trail.Finding{Detection: d.meta.ID, Values: values, SuppressedBy: suppressed}, true, nil
+	if len(obj) != len(d.meta.By)+len(extra) {
+		for k := range obj {
+			if !slices.Contains(d.meta.By, k) && !slices.Contains(extra, k) {
+				return trail.Finding{}, false, fmt.Errorf("%w: finding has key %q, which is neither in stats.by nor read by a stats function", ErrContract, k)
+			}
+		}
+	}
+	return trail.Finding{Detection: d.meta.ID, Values: values, Extra: extraValues, SuppressedBy: d.suppress.match(values)}, true, nil
 }
 
-// values checks a finding object against the contract (keys exactly the
-// stats.by fields, values strings or null) and orders its values by By.
-func (d *detection) values(v any) ([]*string, error) {
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("%w: finding is %T, want an object", ErrContract, v)
-	}
-	out := make([]*string, len(d.meta.By))
-	for i, k := range d.meta.By {
+// values reads the finding's values of keys, checked against the contract
+// (every key present, values strings or null), in the order of keys.
+func (d *detection) values(obj map[string]any, keys []string) ([]*string, error) {
+	out := make([]*string, len(keys))
+	for i, k := range keys {
 		x, ok := obj[k]
 		if !ok {
-			return nil, fmt.Errorf("%w: finding has no key %q (stats.by)", ErrContract, k)
+			return nil, fmt.Errorf("%w: finding has no key %q (stats.by and the fields stats functions read)", ErrContract, k)
 		}
 		switch x := x.(type) {
 		case nil:
@@ -154,33 +167,5 @@ func (d *detection) values(v any) ([]*string, error) {
 			return nil, fmt.Errorf("%w: finding key %q is %T, want a string or null", ErrContract, k, x)
 		}
 	}
-	if len(obj) != len(d.meta.By) {
-		for k := range obj {
-			if !slices.Contains(d.meta.By, k) {
-				return nil, fmt.Errorf("%w: finding has key %q, which is not in stats.by", ErrContract, k)
-			}
-		}
-	}
-	return out, nil
-}
-
-// stringSet reads a Rego set of strings (an array once converted to Go).
-func stringSet(v any) ([]string, error) {
-	l, ok := v.([]any)
-	if !ok {
-		return nil, fmt.Errorf("got %T, want a set of strings", v)
-	}
-	if len(l) == 0 {
-		return nil, nil
-	}
-	out := make([]string, len(l))
-	for i, x := range l {
-		s, ok := x.(string)
-		if !ok {
-			return nil, fmt.Errorf("got an element of type %T, want strings", x)
-		}
-		out[i] = s
-	}
-	slices.Sort(out)
 	return out, nil
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/trailhunt/trailhunt/trail"
 )
 
 // ErrFilter marks an invalid filter list. Its message names the file and
@@ -19,6 +21,8 @@ var ErrFilter = errors.New("invalid filter list")
 
 // filterEntry is one validated suppression.
 type filterEntry struct {
+	File    string // the list it comes from, as named on the command line or in the policy tree
+	Line    int
 	ID      string
 	Reason  string
 	Owner   string
@@ -26,47 +30,49 @@ type filterEntry struct {
 	Match   map[string][]string // finding field -> patterns (any may match)
 }
 
+// expired reports whether the entry's last day (UTC) is over at now: an
+// entry with expires 2027-03-31 suppresses until 2027-04-01T00:00:00Z.
+func (e filterEntry) expired(now time.Time) bool {
+	if e.Expires == "" {
+		return false
+	}
+	day, err := time.Parse(time.DateOnly, e.Expires) // checked when the list was parsed
+	return err != nil || !now.Before(day.AddDate(0, 0, 1))
+}
+
 var entryKeys = []string{"id", "reason", "owner", "expires", "match"}
 
-// filterLists parses the filter lists: each detection folder's filters.yaml,
-// then the override files, each of which replaces the default list of the
-// detection it names. all holds every detection of the policy set; lists are
-// returned only for the selected ones. A list naming a detection that the
-// set does not have is an error, so a typo never disables a filter list.
+// filterLists parses the filter lists: each detection folder's filters.yaml
+// and every file given with --filters. All of them apply: a detection's
+// list is the union of the entries naming it, whose ids must be unique per
+// detection across files. all holds every detection of the policy set;
+// lists are returned only for the selected ones. A list naming a detection
+// that the set does not have is an error, so a typo never disables a filter
+// list.
 func filterLists(all, selected []*detection, defaults, overrides []source) (map[string][]filterEntry, error) {
 	byID := make(map[string]*detection, len(all))
 	for _, d := range all {
 		byID[d.meta.ID] = d
 	}
-	isSelected := func(id string) bool {
-		return slices.ContainsFunc(selected, func(d *detection) bool { return d.meta.ID == id })
-	}
-	byFields := func(id string) ([]string, bool) {
-		d, ok := byID[id]
-		if !ok {
-			return nil, false
-		}
-		return d.meta.By, true
-	}
 	lists := map[string][]filterEntry{}
-	seen := map[string]string{} // detection -> override file
+	seen := map[string]filterEntry{} // "<detection>/<id>" -> first entry
 	for i, src := range slices.Concat(defaults, overrides) {
-		isOverride := i >= len(defaults)
-		id, entries, err := parseFilterFile(src, byFields)
+		id, entries, err := parseFilterFile(src, func(id string) (*detection, bool) { d, ok := byID[id]; return d, ok })
 		if err != nil {
 			return nil, err
 		}
-		if !isOverride && id != pathBase(src.dir) {
+		if i < len(defaults) && id != pathBase(src.dir) {
 			return nil, fmt.Errorf("%s: %w: detection %q does not match its folder %q", src.name, ErrFilter, id, pathBase(src.dir))
 		}
-		if isOverride {
-			if prev, dup := seen[id]; dup {
-				return nil, fmt.Errorf("%s: %w: a second filter list for detection %s (first: %s)", src.name, ErrFilter, id, prev)
+		for _, e := range entries {
+			if first, dup := seen[id+"/"+e.ID]; dup {
+				return nil, fmt.Errorf("%s:%d: %w: filter id %q for detection %s is already used at %s:%d: ids are unique per detection across all filter lists",
+					e.File, e.Line, ErrFilter, e.ID, id, first.File, first.Line)
 			}
-			seen[id] = src.name
+			seen[id+"/"+e.ID] = e
 		}
-		if isSelected(id) {
-			lists[id] = entries
+		if slices.ContainsFunc(selected, func(d *detection) bool { return d.meta.ID == id }) {
+			lists[id] = append(lists[id], entries...)
 		}
 	}
 	return lists, nil
@@ -79,9 +85,9 @@ func pathBase(dir string) string {
 	return dir
 }
 
-// parseFilterFile validates one filter list. byFields returns the by-fields
-// of a loaded detection.
-func parseFilterFile(src source, byFields func(id string) ([]string, bool)) (string, []filterEntry, error) {
+// parseFilterFile validates one filter list. lookup returns a loaded
+// detection by id.
+func parseFilterFile(src source, lookup func(id string) (*detection, bool)) (string, []filterEntry, error) {
 	fail := func(n *yaml.Node, format string, args ...any) error {
 		line := 0
 		if n != nil {
@@ -110,7 +116,7 @@ func parseFilterFile(src source, byFields func(id string) ([]string, bool)) (str
 	if det == nil || det.Kind != yaml.ScalarNode || det.Value == "" {
 		return "", nil, fail(root, "missing detection: the id of the detection this list belongs to")
 	}
-	by, ok := byFields(det.Value)
+	d, ok := lookup(det.Value)
 	if !ok {
 		return "", nil, fail(det, "unknown detection %q", det.Value)
 	}
@@ -124,10 +130,11 @@ func parseFilterFile(src source, byFields func(id string) ([]string, bool)) (str
 	var entries []filterEntry
 	ids := map[string]int{}
 	for _, n := range list.Content {
-		e, err := parseEntry(n, by, fail)
+		e, err := parseEntry(n, d.meta, fail)
 		if err != nil {
 			return "", nil, err
 		}
+		e.File, e.Line = src.name, n.Line
 		if line, dup := ids[e.ID]; dup {
 			return "", nil, fail(n, "duplicate filter id %q (first at line %d)", e.ID, line)
 		}
@@ -171,7 +178,7 @@ func text(n *yaml.Node, what string, fail failFunc) (string, error) {
 	return n.Value, nil
 }
 
-func parseEntry(n *yaml.Node, by []string, fail failFunc) (filterEntry, error) {
+func parseEntry(n *yaml.Node, meta trail.Detection, fail failFunc) (filterEntry, error) {
 	var e filterEntry
 	f, err := mapping(n, entryKeys, fail)
 	if err != nil {
@@ -206,7 +213,7 @@ func parseEntry(n *yaml.Node, by []string, fail failFunc) (filterEntry, error) {
 	if m == nil {
 		return e, fail(n, "filter %q has no match: an entry must name at least one field", e.ID)
 	}
-	mf, err := mapping(m, by, fail)
+	mf, err := mapping(m, meta.By, fail)
 	if err != nil {
 		return e, err
 	}
@@ -215,7 +222,7 @@ func parseEntry(n *yaml.Node, by []string, fail failFunc) (filterEntry, error) {
 	}
 	e.Match = make(map[string][]string, len(mf))
 	for field, v := range mf {
-		pats, err := patterns(v, field, fail)
+		pats, err := patterns(v, field, slices.Contains(meta.IPFields, field), fail)
 		if err != nil {
 			return e, err
 		}
@@ -225,7 +232,9 @@ func parseEntry(n *yaml.Node, by []string, fail failFunc) (filterEntry, error) {
 }
 
 // patterns reads a match value: one pattern or a non-empty list of them.
-func patterns(v *yaml.Node, field string, fail failFunc) ([]string, error) {
+// CIDR ranges are patterns only for the detection's IP fields; elsewhere a
+// pattern that reads as one is an error, never a silent exact match.
+func patterns(v *yaml.Node, field string, isIP bool, fail failFunc) ([]string, error) {
 	nodes := []*yaml.Node{v}
 	if v.Kind == yaml.SequenceNode {
 		if len(v.Content) == 0 {
@@ -239,37 +248,20 @@ func patterns(v *yaml.Node, field string, fail failFunc) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		if field == "src" && strings.Contains(p, "/") {
+		switch {
+		case isIP && strings.Contains(p, "/"):
 			if strings.Contains(p, "*") {
-				return nil, fail(n, "match src: %q mixes a CIDR and a glob", p)
+				return nil, fail(n, "match %s: %q mixes a CIDR and a glob", field, p)
 			}
 			if _, err := netip.ParsePrefix(p); err != nil {
-				return nil, fail(n, "match src: %q is not a CIDR range: %v", p, err)
+				return nil, fail(n, "match %s: %q is not a CIDR range: %v", field, p, err)
+			}
+		case !isIP:
+			if _, err := netip.ParsePrefix(p); err == nil {
+				return nil, fail(n, "match %s: %q is a CIDR range, but %s is not one of the detection's ip_fields (METADATA custom.ip_fields)", field, p, field)
 			}
 		}
 		out = append(out, p)
 	}
 	return out, nil
-}
-
-// filterDocument is a filter list as the policy sees it at
-// data.trailhunt.filters.<id>.
-func filterDocument(entries []filterEntry) []any {
-	out := make([]any, 0, len(entries))
-	for _, e := range entries {
-		match := make(map[string]any, len(e.Match))
-		for k, pats := range e.Match {
-			l := make([]any, len(pats))
-			for i, p := range pats {
-				l[i] = p
-			}
-			match[k] = l
-		}
-		doc := map[string]any{"id": e.ID, "reason": e.Reason, "owner": e.Owner, "match": match}
-		if e.Expires != "" {
-			doc["expires"] = e.Expires
-		}
-		out = append(out, doc)
-	}
-	return out
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/trailhunt/trailhunt/trail"
 	"time"
 )
 
@@ -69,9 +71,9 @@ func FuzzParseFilterFile(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	byFields := func(id string) ([]string, bool) {
+	byFields := func(id string) (*detection, bool) {
 		if id == "aws_createaccesskey" {
-			return fuzzBy, true
+			return &detection{meta: trail.Detection{ID: id, By: fuzzBy, IPFields: []string{"src"}}}, true
 		}
 		return nil, false
 	}
@@ -127,10 +129,16 @@ func FuzzParseFilterFile(f *testing.F) {
 				}
 			}
 		}
-		// What the policy sees: one object per entry, every match value a
-		// non-empty list of strings.
-		if doc := filterDocument(entries); len(doc) != len(entries) {
-			t.Fatalf("filterDocument has %d entries, want %d", len(doc), len(entries))
+		// Every accepted list compiles (CIDRs parse) and matches like a
+		// scan of its entries.
+		sup := newSuppressor(entries, fuzzBy, []string{"src"})
+		values := make([]*string, len(fuzzBy))
+		for i := range values {
+			v := "198.51.100.7"
+			values[i] = &v
+		}
+		if got, want := sup.match(values), scanMatch(entries, fuzzBy, []string{"src"}, values); !slices.Equal(got, want) {
+			t.Fatalf("indexed match %q, scan %q", got, want)
 		}
 	})
 }

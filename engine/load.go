@@ -16,9 +16,8 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
-	"github.com/open-policy-agent/opa/v1/storage"
-	"github.com/open-policy-agent/opa/v1/storage/inmem"
 
+	"github.com/trailhunt/trailhunt/aggregate"
 	"github.com/trailhunt/trailhunt/policies"
 	"github.com/trailhunt/trailhunt/trail"
 )
@@ -29,8 +28,8 @@ type Config struct {
 	// the defaults embedded in the binary.
 	PolicyDir string
 	// FilterPaths are filter-list files, or directories of *.yaml/*.yml
-	// files. Each file names its detection and replaces that detection's
-	// default filter list (the filters.yaml beside its Rego).
+	// files. Each file names its detection; its entries apply beside those
+	// of the detection's own filters.yaml and of every other list.
 	FilterPaths []string
 	// Detections selects detections by id; empty means all.
 	Detections []string
@@ -61,15 +60,18 @@ type Set struct {
 	now        time.Time
 	timeout    time.Duration
 	detections []*detection // sorted by id
+	route      router
 	input      projection
+	specs      aggregate.Specs
 }
 
 type detection struct {
-	meta    trail.Detection
-	pre     prefilter
-	query   rego.PreparedEvalQuery
-	filters []filterEntry
-	expired []string
+	meta     trail.Detection
+	pre      prefilter
+	query    rego.PreparedEvalQuery
+	extra    []string      // meta.Extra(): finding keys beyond By
+	filters  []filterEntry // every entry, expired ones included, in file order
+	suppress *suppressor   // the active entries
 }
 
 // source is one file of the policy set, named as a person would find it.
@@ -212,18 +214,16 @@ func compile(ctx context.Context, cfg Config, regoFiles, filterFiles, overrides 
 	if err != nil {
 		return nil, err
 	}
-	filterData := make(map[string]any, len(dets))
+	specs := aggregate.Specs{}
 	for _, d := range dets {
 		d.filters = lists[d.meta.ID]
-		filterData[d.meta.ID] = filterDocument(d.filters)
-	}
-	store := inmem.NewFromObject(map[string]any{"trailhunt": map[string]any{"filters": filterData}})
-
-	for _, d := range dets {
+		d.suppress = newSuppressor(slices.DeleteFunc(slices.Clone(d.filters), func(e filterEntry) bool { return e.expired(now) }), d.meta.By, d.meta.IPFields)
+		if specs[d.meta.ID], err = aggregate.NewSpec(d.meta); err != nil {
+			return nil, fmt.Errorf("%s: %w: detection %s: %w", d.meta.File, ErrContract, d.meta.ID, err) // checked with the METADATA already
+		}
 		q, err := rego.New(
 			rego.Compiler(compiler),
-			rego.Store(store),
-			rego.Query(fmt.Sprintf("finding := data.detections.%[1]s.finding; suppressed := data.detections.%[1]s.suppressed_by", d.meta.ID)),
+			rego.Query(fmt.Sprintf("finding := data.detections.%s.finding", d.meta.ID)),
 			rego.StrictBuiltinErrors(true),
 		).PrepareForEval(ctx)
 		if err != nil {
@@ -231,10 +231,7 @@ func compile(ctx context.Context, cfg Config, regoFiles, filterFiles, overrides 
 		}
 		d.query = q
 		if !cfg.NoPrefilter {
-			d.pre = derivePrefilter(ctx, compiler, store, d.meta.ID)
-		}
-		if d.expired, err = expiredFilters(ctx, compiler, store, d.meta.ID, now); err != nil {
-			return nil, fmt.Errorf("detection %s (%s): %w", d.meta.ID, d.meta.File, err)
+			d.pre = derivePrefilter(ctx, compiler, d.meta.ID)
 		}
 	}
 
@@ -243,45 +240,10 @@ func compile(ctx context.Context, cfg Config, regoFiles, filterFiles, overrides 
 		now:        now,
 		timeout:    cfg.EvalTimeout,
 		detections: dets,
+		route:      newRouter(dets),
 		input:      projectionOf(compiler),
+		specs:      specs,
 	}, nil
-}
-
-// expiredFilters asks the detection which of its filter entries have
-// expired, so that expiry is decided in one place: the policy.
-func expiredFilters(ctx context.Context, c *ast.Compiler, store storage.Store, id string, now time.Time) ([]string, error) {
-	ctx, cancel := context.WithTimeout(ctx, prefilterBudget)
-	defer cancel()
-	q, err := rego.New(
-		rego.Compiler(c),
-		rego.Store(store),
-		rego.Query(fmt.Sprintf("ids := data.detections.%s.expired_filters", id)),
-		rego.StrictBuiltinErrors(true),
-	).PrepareForEval(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("prepare expired_filters: %w", err)
-	}
-	rs, err := q.Eval(ctx, rego.EvalTime(now))
-	if err != nil {
-		return nil, fmt.Errorf("evaluate expired_filters: %w", err)
-	}
-	if len(rs) != 1 {
-		return nil, fmt.Errorf("%w: expired_filters is undefined", ErrContract)
-	}
-	ids, ok := rs[0].Bindings["ids"].([]any)
-	if !ok {
-		return nil, fmt.Errorf("%w: expired_filters is %T, want a set of strings", ErrContract, rs[0].Bindings["ids"])
-	}
-	out := make([]string, 0, len(ids))
-	for _, v := range ids {
-		s, ok := v.(string)
-		if !ok {
-			return nil, fmt.Errorf("%w: expired_filters holds %T, want strings", ErrContract, v)
-		}
-		out = append(out, s)
-	}
-	slices.Sort(out)
-	return out, nil
 }
 
 func selectDetections(dets []*detection, only []string) ([]*detection, error) {
@@ -342,13 +304,45 @@ func (s *Set) Prefilters() map[string]string {
 	return out
 }
 
+// Specs says how each loaded detection's findings aggregate.
+func (s *Set) Specs() aggregate.Specs { return s.specs }
+
 // ExpiredFilters returns "<detection>/<id>" for every filter entry that has
 // expired and so suppresses nothing, sorted.
 func (s *Set) ExpiredFilters() []string {
 	var out []string
+	for _, f := range s.Filters() {
+		if f.Expired {
+			out = append(out, f.Detection+"/"+f.ID)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Filter is one loaded filter entry, as `evaluate list` and the run
+// summary show it.
+type Filter struct {
+	Detection string `json:"detection"`
+	ID        string `json:"id"`
+	File      string `json:"file"`
+	Line      int    `json:"line"`
+	Reason    string `json:"reason"`
+	Owner     string `json:"owner"`
+	Expires   string `json:"expires,omitempty"`
+	Expired   bool   `json:"expired"`
+	// Match is the entry's match fields and patterns.
+	Match map[string][]string `json:"match"`
+}
+
+// Filters returns every filter entry of the loaded detections, by
+// detection id, then in the order of the lists.
+func (s *Set) Filters() []Filter {
+	var out []Filter
 	for _, d := range s.detections {
-		for _, id := range d.expired {
-			out = append(out, d.meta.ID+"/"+id)
+		for _, e := range d.filters {
+			out = append(out, Filter{Detection: d.meta.ID, ID: e.ID, File: e.File, Line: e.Line, Reason: e.Reason,
+				Owner: e.Owner, Expires: e.Expires, Expired: e.expired(s.now), Match: e.Match})
 		}
 	}
 	return out

@@ -10,7 +10,6 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
-	"github.com/open-policy-agent/opa/v1/storage"
 
 	"github.com/trailhunt/trailhunt/trail"
 )
@@ -31,19 +30,6 @@ type prefilter struct {
 	values map[string]bool
 }
 
-// admits reports whether a record may produce a finding.
-func (p prefilter) admits(rec trail.Record) bool {
-	if p.key == "" {
-		return true
-	}
-	v := rec.Lookup(p.key)
-	if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 {
-		return p.values[string(v[1:len(v)-1])] // no copy, no unescaping
-	}
-	s, ok := trail.StringValue(v)
-	return ok && p.values[s]
-}
-
 func (p prefilter) String() string {
 	if p.key == "" {
 		return "none (every record is evaluated)"
@@ -62,12 +48,11 @@ func (p prefilter) String() string {
 const prefilterBudget = 2 * time.Second
 
 // derivePrefilter finds the prefilter of detection id (see prefilter).
-func derivePrefilter(ctx context.Context, c *ast.Compiler, store storage.Store, id string) prefilter {
+func derivePrefilter(ctx context.Context, c *ast.Compiler, id string) prefilter {
 	ctx, cancel := context.WithTimeout(ctx, prefilterBudget)
 	defer cancel()
 	pq, err := rego.New(
 		rego.Compiler(c),
-		rego.Store(store),
 		rego.Query(fmt.Sprintf("data.detections.%s.finding", id)),
 		rego.Unknowns([]string{"input"}),
 	).Partial(ctx)
@@ -138,4 +123,62 @@ func inputEquality(expr *ast.Expr) (key, value string, ok bool) {
 		a, b = b, a
 	}
 	return "", "", false
+}
+
+// router gives a record to the detections whose prefilter admits it. It
+// looks each distinct prefilter key up once per record, however many
+// detections share it: with the whole pack loaded, a record that no
+// detection can match costs one lookup and never reaches OPA.
+type router struct {
+	keys   []routeKey
+	always []int // detections without a prefilter, by index
+}
+
+type routeKey struct {
+	key    string
+	values map[string][]int // constant -> detection indexes, ascending
+}
+
+func newRouter(dets []*detection) router {
+	var r router
+	for i, d := range dets {
+		if d.pre.key == "" {
+			r.always = append(r.always, i)
+			continue
+		}
+		k := slices.IndexFunc(r.keys, func(k routeKey) bool { return k.key == d.pre.key })
+		if k < 0 {
+			k = len(r.keys)
+			r.keys = append(r.keys, routeKey{key: d.pre.key, values: map[string][]int{}})
+		}
+		for v := range d.pre.values {
+			r.keys[k].values[v] = append(r.keys[k].values[v], i)
+		}
+	}
+	return r
+}
+
+// route appends to out the indexes of the detections that may find rec,
+// ascending and once each.
+func (r *router) route(rec trail.Record, out []int) []int {
+	out = append(out, r.always...)
+	sources := len(out)
+	for _, k := range r.keys {
+		v := rec.Lookup(k.key)
+		var ds []int
+		if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 {
+			ds = k.values[string(v[1:len(v)-1])] // no copy, no unescaping
+		} else if s, ok := trail.StringValue(v); ok {
+			ds = k.values[s]
+		}
+		if len(ds) > 0 {
+			out = append(out, ds...)
+			sources++
+		}
+	}
+	if sources > 1 {
+		slices.Sort(out)
+		out = slices.Compact(out)
+	}
+	return out
 }
