@@ -10,14 +10,6 @@ import (
 	"github.com/trailhunt/trailhunt/trail"
 )
 
-// DefaultStats are the seed's functions, used when a detection declares
-// none: count min(_time) as firstTime max(_time) as lastTime.
-var DefaultStats = []trail.Stat{
-	{Func: "count", Name: "count"},
-	{Func: "min", Field: trail.TimeField, Name: "firstTime"},
-	{Func: "max", Field: trail.TimeField, Name: "lastTime"},
-}
-
 // ErrStats marks a stats function or condition that cannot be computed.
 var ErrStats = errors.New("invalid stats")
 
@@ -85,11 +77,11 @@ type Spec struct {
 }
 
 // NewSpec checks d's Stats and Where against its By fields. Empty Stats
-// means DefaultStats.
+// means trail.DefaultStats.
 func NewSpec(d trail.Detection) (*Spec, error) {
 	s := &Spec{stats: d.Stats, by: d.By, extra: d.Extra()}
 	if len(s.stats) == 0 {
-		s.stats = DefaultStats
+		s.stats = trail.DefaultStats
 	}
 	numeric := map[string]bool{}
 	for i, st := range s.stats {
@@ -115,10 +107,10 @@ func NewSpec(d trail.Detection) (*Spec, error) {
 func (s *Spec) Stats() []trail.Stat { return s.stats }
 
 // Specs maps detection ids to their specs. A detection without an entry
-// aggregates with DefaultStats and keeps every row.
+// aggregates with trail.DefaultStats and keeps every row.
 type Specs map[string]*Spec
 
-var defaultSpec = &Spec{stats: DefaultStats}
+var defaultSpec = &Spec{stats: trail.DefaultStats}
 
 func (ss Specs) of(id string) *Spec {
 	if s := ss[id]; s != nil {

@@ -105,7 +105,7 @@ func TestLoadRejectsBrokenPolicies(t *testing.T) {
 		{
 			name:  "risk message names a field that is not a by-field",
 			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""), "$name$", "$nope$", 1)},
-			want:  "x/x.rego:6: detection contract: detection x: METADATA custom.risk.message: $nope$ is not a stats.by field",
+			want:  "x/x.rego:6: detection contract: detection x: METADATA custom.risk.message: $nope$ is neither a stats.by field nor a stats function's name",
 		},
 		{
 			name:  "risk score not a number",

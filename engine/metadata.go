@@ -139,7 +139,7 @@ func metadataOf(id string, a *ast.Annotations, content []byte) (trail.Detection,
 	if d.Stats, d.Where, err = m.stats(stats, d); err != nil {
 		return d, err
 	}
-	if d.Risk, err = m.risk(c, d.By); err != nil {
+	if d.Risk, err = m.risk(c, append(slices.Clone(d.By), statNames(d.Stats)...)); err != nil {
 		return d, err
 	}
 	if d.IPFields, err = m.strs(c, "custom.ip_fields"); err != nil {
@@ -162,7 +162,7 @@ func (m *metaReader) stats(stats map[string]any, d trail.Detection) ([]trail.Sta
 	if err != nil {
 		return nil, "", err
 	}
-	out := slices.Clone(aggregate.DefaultStats)
+	out := slices.Clone(trail.DefaultStats)
 	if _, given := stats["functions"]; given {
 		if len(fns) == 0 {
 			return nil, "", m.fail("custom.stats.functions", "empty: leave it out for the default (count, min(_time) as firstTime, max(_time) as lastTime)")
@@ -238,7 +238,7 @@ func (m *metaReader) risk(c map[string]any, by []string) (trail.Risk, error) {
 	}
 	for _, v := range riskVar.FindAllStringSubmatch(r.Message, -1) {
 		if !slices.Contains(by, v[1]) {
-			return r, m.fail("custom.risk.message", "$%s$ is not a stats.by field", v[1])
+			return r, m.fail("custom.risk.message", "$%s$ is neither a stats.by field nor a stats function's name", v[1])
 		}
 	}
 	return r, nil
@@ -337,6 +337,14 @@ func number(v any) (float64, bool) {
 		return f, err == nil
 	}
 	return 0, false
+}
+
+func statNames(stats []trail.Stat) []string {
+	out := make([]string, len(stats))
+	for i, s := range stats {
+		out[i] = s.Name
+	}
+	return out
 }
 
 func lastSeg(path string) string { return path[strings.LastIndexByte(path, '.')+1:] }

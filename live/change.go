@@ -77,7 +77,7 @@ func (c Change) describe(r trail.Row) string {
 	d := c.Detections[r.Detection]
 	var parts []string
 	if d.Risk.Message != "" {
-		parts = append(parts, d.RiskMessage(r.Values))
+		parts = append(parts, d.RiskMessage(r.Values, r.Stats))
 	}
 	for i, v := range r.Values {
 		if i >= len(d.By) || (d.Risk.Message != "" && d.By[i] != "eventID") {

@@ -3,7 +3,6 @@ package report
 import (
 	"encoding/csv"
 	"io"
-	"strconv"
 
 	"github.com/trailhunt/trailhunt/trail"
 )
@@ -29,7 +28,7 @@ func writeCSV(w io.Writer, detections map[string]trail.Detection, rows []trail.R
 		record := make([]string, 0, len(b.det.By)+4)
 		record = append(record, "detection")
 		record = append(record, b.det.By...)
-		record = append(record, "count", "firstTime", "lastTime")
+		record = append(record, statNames(b.det)...)
 		if err := writeCSVRecord(cw, record); err != nil {
 			return err
 		}
@@ -42,7 +41,13 @@ func writeCSV(w io.Writer, detections map[string]trail.Detection, rows []trail.R
 					record = append(record, *v)
 				}
 			}
-			record = append(record, strconv.FormatInt(r.Count, 10), ctime(r.First), ctime(r.Last))
+			stats, err := rowStats(b.det, r)
+			if err != nil {
+				return err
+			}
+			for i, s := range b.det.StatsOrDefault() {
+				record = append(record, statText(s, stats[i], "\n"))
+			}
 			if err := writeCSVRecord(cw, record); err != nil {
 				return err
 			}

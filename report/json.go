@@ -66,7 +66,8 @@ func writeJSONL(w io.Writer, cfg Config, rows []trail.Row) error {
 }
 
 // appendRowJSON appends r as one compact JSON object whose keys are, in this
-// order: detection, the by-fields, count, firstTime, lastTime, title,
+// order: detection, the by-fields, the stats (count, firstTime, lastTime by
+// default), title,
 // mitre_attack, risk_score, risk_message, policy_version.
 func appendRowJSON(b *bytes.Buffer, cfg Config, r trail.Row) error {
 	d := cfg.Detections[r.Detection]
@@ -89,17 +90,23 @@ func appendRowJSON(b *bytes.Buffer, cfg Config, r trail.Row) error {
 			return err
 		}
 	}
+	stats, err := rowStats(d, r)
+	if err != nil {
+		return err
+	}
+	for i, s := range d.StatsOrDefault() {
+		if err := field(s.Name, statJSON(s, stats[i])); err != nil {
+			return err
+		}
+	}
 	fields := []struct {
 		key string
 		v   any
 	}{
-		{"count", r.Count},
-		{"firstTime", jsonTime(ctime(r.First))},
-		{"lastTime", jsonTime(ctime(r.Last))},
 		{"title", d.Title},
 		{"mitre_attack", d.AttackIDs()},
 		{"risk_score", d.Risk.Score},
-		{"risk_message", d.RiskMessage(r.Values)},
+		{"risk_message", d.RiskMessage(r.Values, stats)},
 		{"policy_version", cfg.PolicyVersion},
 	}
 	for _, f := range fields {

@@ -106,7 +106,7 @@ type Config struct {
 // one of these names.
 var reservedColumns = []string{
 	"detection", "count", "firstTime", "lastTime",
-	"title", "mitre_attack", "risk_score", "risk_message", "policy_version",
+	"title", "mitre_attack", "risk_score", "risk_message", "policy_version", "sources",
 }
 
 // Write renders rows to w in cfg.Format. It writes nothing when the
@@ -159,6 +159,9 @@ func validate(detections map[string]trail.Detection, rows []trail.Row) error {
 			return fmt.Errorf("row %d: detection %q has %d by-fields, row has %d values",
 				i, r.Detection, len(d.By), len(r.Values))
 		}
+		if _, err := rowStats(d, r); err != nil {
+			return fmt.Errorf("row %d: %w", i, err)
+		}
 		if checked[r.Detection] {
 			continue
 		}
@@ -167,8 +170,13 @@ func validate(detections map[string]trail.Detection, rows []trail.Row) error {
 			if slices.Contains(reservedColumns, f) {
 				return fmt.Errorf("detection %q: by-field %q collides with a report column", r.Detection, f)
 			}
-			if slices.Contains(d.By[:j], f) {
+			if slices.Contains(d.By[:j], f) || slices.Contains(statNames(d), f) {
 				return fmt.Errorf("detection %q: by-field %q appears twice", r.Detection, f)
+			}
+		}
+		for _, name := range statNames(d) {
+			if slices.Contains(reservedColumns, name) && !slices.Contains(statNames(trail.Detection{}), name) {
+				return fmt.Errorf("detection %q: stat %q collides with a report column", r.Detection, name)
 			}
 		}
 	}

@@ -79,20 +79,28 @@ func tableBlock(b block, budget int) (lines []string) {
 		}
 	}()
 
-	// Columns: the remaining by-fields, then count, firstTime, lastTime.
-	ncol := len(colFields) + 3
+	// Columns: the remaining by-fields, then the stats (count, firstTime,
+	// lastTime by default).
+	stats := b.det.StatsOrDefault()
+	ncol := len(colFields) + len(stats)
 	header := make([]string, 0, ncol)
 	for _, i := range colFields {
 		header = append(header, sanitize(b.det.By[i]))
 	}
-	header = append(header, "count", "firstTime", "lastTime")
+	for _, s := range stats {
+		header = append(header, sanitize(s.Name))
+	}
 	cells := make([][]string, n)
 	for r, row := range b.rows {
 		c := make([]string, 0, ncol)
 		for _, i := range colFields {
 			c = append(c, cellText(row.Values[i]))
 		}
-		cells[r] = append(c, strconv.FormatInt(row.Count, 10), ctime(row.First), ctime(row.Last))
+		values, _ := rowStats(b.det, row) // Write validated every row
+		for i, s := range stats {
+			c = append(c, tableStat(s, values[i]))
+		}
+		cells[r] = c
 	}
 	// Natural width: the widest of header and values. Compact width: the
 	// same with the header cut to its last segment ("…userName").
@@ -113,7 +121,7 @@ func tableBlock(b block, budget int) (lines []string) {
 	}
 	fit(widths[:len(colFields)], compact, budget-len(indent)-fixed-len(colSep)*(ncol-1))
 
-	countCol := len(colFields)
+	rightAligned := func(j int) bool { return j >= len(colFields) && numericStat(stats[j-len(colFields)]) }
 	var cutCell func(string, int) string
 	render := func(c []string) string {
 		var sb strings.Builder
@@ -122,7 +130,7 @@ func tableBlock(b block, budget int) (lines []string) {
 				sb.WriteString(colSep)
 			}
 			s = cutCell(s, widths[j])
-			if j == countCol {
+			if rightAligned(j) {
 				sb.WriteString(padLeft(s, widths[j]))
 			} else {
 				sb.WriteString(padRight(s, widths[j]))
@@ -139,6 +147,19 @@ func tableBlock(b block, budget int) (lines []string) {
 	return lines
 }
 
+// maxValuesColumn bounds a values(f) column in the table, which is never
+// cut otherwise: the full list is in the JSON and CSV formats.
+const maxValuesColumn = 40
+
+// tableStat renders a stat cell: values lists beyond maxValuesColumn are cut.
+func tableStat(s trail.Stat, v trail.StatValue) string {
+	t := sanitize(statText(s, v, ", "))
+	if s.Func == "values" && width(t) > maxValuesColumn {
+		t = cutValue(t, maxValuesColumn)
+	}
+	return t
+}
+
 // readableColumn is the width below which a cut value is no longer worth
 // showing: a column is left out rather than cut narrower than this.
 const readableColumn = 14
@@ -149,9 +170,15 @@ const readableColumn = 14
 // and from where of a finding), then the others in By order. It returns the
 // kept columns and the names of those left out.
 func selectColumns(b block, cols []int, budget int) (kept []int, omitted []string) {
-	need := len(indent) + width("count") + 2*len("2006-01-02T15:04:05") + 3*len(colSep)
-	for _, r := range b.rows {
-		need = max(need, len(indent)+width(strconv.FormatInt(r.Count, 10))+2*len("2006-01-02T15:04:05")+3*len(colSep))
+	// The stats columns are never cut: they take their full width.
+	need := len(indent)
+	for i, s := range b.det.StatsOrDefault() {
+		w := width(sanitize(s.Name))
+		for _, r := range b.rows {
+			values, _ := rowStats(b.det, r)
+			w = max(w, width(tableStat(s, values[i])))
+		}
+		need += w + len(colSep)
 	}
 	colWidth := func(i int) int {
 		w := width(compactHeader(sanitize(b.det.By[i])))

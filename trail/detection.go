@@ -3,6 +3,8 @@ package trail
 import (
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // Technique is one MITRE ATT&CK technique a detection maps to.
@@ -64,6 +66,22 @@ type Stat struct {
 	Name  string `json:"name"`
 }
 
+// DefaultStats are the seed's functions, used when a detection declares
+// none: count min(_time) as firstTime max(_time) as lastTime.
+var DefaultStats = []Stat{
+	{Func: "count", Name: "count"},
+	{Func: "min", Field: TimeField, Name: "firstTime"},
+	{Func: "max", Field: TimeField, Name: "lastTime"},
+}
+
+// StatsOrDefault returns d's Stats, or DefaultStats when it declares none.
+func (d Detection) StatsOrDefault() []Stat {
+	if len(d.Stats) == 0 {
+		return DefaultStats
+	}
+	return d.Stats
+}
+
 // TimeField is the pseudo-field of a record's event time in Stats.
 const TimeField = "_time"
 
@@ -103,18 +121,35 @@ func (d Detection) AttackIDs() []string {
 
 var riskVar = regexp.MustCompile(`\$([A-Za-z0-9_.]+)\$`)
 
-// RiskMessage renders the risk message template for a row's by-values
-// (aligned with By). A $field$ that names no by-field is left as written; a
-// null value renders as "null".
-func (d Detection) RiskMessage(values []*string) string {
+// RiskMessage renders the risk message template for a row: $field$ is a
+// by-value (aligned with By; null renders as "null") or a stat (aligned
+// with StatsOrDefault: a number, values joined by ", ", a time as
+// 2006-01-02T15:04:05 UTC). A $field$ that names neither is left as
+// written.
+func (d Detection) RiskMessage(values []*string, stats []StatValue) string {
 	return riskVar.ReplaceAllStringFunc(d.Risk.Message, func(m string) string {
-		i := slices.Index(d.By, m[1:len(m)-1])
-		if i < 0 || i >= len(values) {
+		name := m[1 : len(m)-1]
+		if i := slices.Index(d.By, name); i >= 0 && i < len(values) {
+			if values[i] == nil {
+				return "null"
+			}
+			return *values[i]
+		}
+		all := d.StatsOrDefault()
+		i := slices.IndexFunc(all, func(s Stat) bool { return s.Name == name })
+		if i < 0 || i >= len(stats) {
 			return m
 		}
-		if values[i] == nil {
-			return "null"
+		switch v := stats[i]; all[i].Func {
+		case "values":
+			return strings.Join(v.Values, ", ")
+		case "min", "max":
+			if v.Time.IsZero() {
+				return "null"
+			}
+			return v.Time.UTC().Format("2006-01-02T15:04:05")
+		default:
+			return strconv.FormatInt(v.N, 10)
 		}
-		return *values[i]
 	})
 }
