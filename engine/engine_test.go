@@ -302,8 +302,29 @@ func TestDetectionSelection(t *testing.T) {
 	if d := set.Detections(); len(d) != 1 || d[0].ID != "other" {
 		t.Errorf("Detections() = %+v, want only other", d)
 	}
-	_, err = Load(context.Background(), Config{PolicyDir: dir, Detections: []string{"nope"}, Now: fixedNow})
-	if !errors.Is(err, ErrUnknownDetection) || !strings.Contains(err.Error(), `"nope" (have: hello, other)`) {
+	for _, tc := range []struct {
+		only []string
+		want string
+	}{
+		{[]string{"*"}, "hello,other"},
+		{[]string{"h*"}, "hello"},
+		{[]string{"*e*", "hello"}, "hello,other"},
+		{[]string{"other", "hel*o"}, "hello,other"},
+	} {
+		set, err := Load(context.Background(), Config{PolicyDir: dir, Detections: tc.only, Now: fixedNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, d := range set.Detections() {
+			ids = append(ids, d.ID)
+		}
+		if got := strings.Join(ids, ","); got != tc.want {
+			t.Errorf("Detections %q selects %s, want %s", tc.only, got, tc.want)
+		}
+	}
+	_, err = Load(context.Background(), Config{PolicyDir: dir, Detections: []string{"hello", "x*"}, Now: fixedNow})
+	if !errors.Is(err, ErrUnknownDetection) || !strings.Contains(err.Error(), `"x*" (have: hello, other)`) {
 		t.Errorf("err = %v, want ErrUnknownDetection listing the ids", err)
 	}
 }

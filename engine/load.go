@@ -31,7 +31,8 @@ type Config struct {
 	// files. Each file names its detection; its entries apply beside those
 	// of the detection's own filters.yaml and of every other list.
 	FilterPaths []string
-	// Detections selects detections by id; empty means all.
+	// Detections selects detections by id or glob (`*` matches any run of
+	// characters); empty means all.
 	Detections []string
 	// Now is the time filter expiry is judged against; zero means the time
 	// Load is called.
@@ -246,22 +247,30 @@ func compile(ctx context.Context, cfg Config, regoFiles, filterFiles, overrides 
 	}, nil
 }
 
+// selectDetections keeps the detections that only names, by id or by a
+// glob in which `*` matches any run of characters. A name that selects
+// nothing is an error, so a typo never runs an empty set.
 func selectDetections(dets []*detection, only []string) ([]*detection, error) {
 	if len(only) == 0 {
 		return dets, nil
 	}
 	var out []*detection
-	for _, id := range only {
-		i := slices.IndexFunc(dets, func(d *detection) bool { return d.meta.ID == id })
-		if i < 0 {
+	for _, name := range only {
+		found := false
+		for _, d := range dets {
+			if globMatch(name, d.meta.ID) {
+				found = true
+				if !slices.Contains(out, d) {
+					out = append(out, d)
+				}
+			}
+		}
+		if !found {
 			ids := make([]string, len(dets))
 			for j, d := range dets {
 				ids[j] = d.meta.ID
 			}
-			return nil, fmt.Errorf("%w %q (have: %s)", ErrUnknownDetection, id, strings.Join(ids, ", "))
-		}
-		if !slices.Contains(out, dets[i]) {
-			out = append(out, dets[i])
+			return nil, fmt.Errorf("%w %q (have: %s)", ErrUnknownDetection, name, strings.Join(ids, ", "))
 		}
 	}
 	slices.SortFunc(out, func(a, b *detection) int { return strings.Compare(a.meta.ID, b.meta.ID) })
@@ -320,28 +329,13 @@ func (s *Set) ExpiredFilters() []string {
 	return out
 }
 
-// Filter is one loaded filter entry, as `evaluate list` and the run
-// summary show it.
-type Filter struct {
-	Detection string `json:"detection"`
-	ID        string `json:"id"`
-	File      string `json:"file"`
-	Line      int    `json:"line"`
-	Reason    string `json:"reason"`
-	Owner     string `json:"owner"`
-	Expires   string `json:"expires,omitempty"`
-	Expired   bool   `json:"expired"`
-	// Match is the entry's match fields and patterns.
-	Match map[string][]string `json:"match"`
-}
-
 // Filters returns every filter entry of the loaded detections, by
 // detection id, then in the order of the lists.
-func (s *Set) Filters() []Filter {
-	var out []Filter
+func (s *Set) Filters() []trail.Filter {
+	var out []trail.Filter
 	for _, d := range s.detections {
 		for _, e := range d.filters {
-			out = append(out, Filter{Detection: d.meta.ID, ID: e.ID, File: e.File, Line: e.Line, Reason: e.Reason,
+			out = append(out, trail.Filter{Detection: d.meta.ID, ID: e.ID, File: e.File, Line: e.Line, Reason: e.Reason,
 				Owner: e.Owner, Expires: e.Expires, Expired: e.expired(s.now), Match: e.Match})
 		}
 	}

@@ -40,6 +40,12 @@ type Summary struct {
 	Suppressed map[string]int64 // suppressed: suppressed findings per filter entry ("<detection>/<id>")
 
 	ExpiredFilters []string // expired_filters: "<detection>/<id>" of expired filter entries
+	// FilterSources: "<detection>/<id>" -> "file:line" of every entry in
+	// Suppressed or ExpiredFilters, so a reader finds the entry to edit.
+	FilterSources map[string]string // filter_sources
+	// BelowCondition: per detection, the aggregated groups its stats.where
+	// condition held back (not reported as rows).
+	BelowCondition map[string]int64 // below_condition
 
 	Elapsed     time.Duration // elapsed_seconds: wall time, as seconds (a float)
 	Interrupted bool          // interrupted: the run was stopped before reading all input
@@ -55,25 +61,27 @@ func (s Summary) RecordsPerSecond() float64 {
 
 // summaryJSON fixes the JSON field order and names.
 type summaryJSON struct {
-	PolicyVersion    string           `json:"policy_version"`
-	Detections       []string         `json:"detections"`
-	Files            int64            `json:"files"`
-	Members          int64            `json:"members"`
-	Bytes            int64            `json:"bytes"`
-	Decompressed     int64            `json:"decompressed"`
-	Records          int64            `json:"records"`
-	NoTime           int64            `json:"no_time"`
-	Evaluated        int64            `json:"evaluated"`
-	Failed           int64            `json:"failed"`
-	Skipped          map[string]int64 `json:"skipped"`
-	Errors           map[string]int64 `json:"errors"`
-	Findings         int64            `json:"findings"`
-	Rows             int64            `json:"rows"`
-	Suppressed       map[string]int64 `json:"suppressed"`
-	ExpiredFilters   []string         `json:"expired_filters"`
-	ElapsedSeconds   float64          `json:"elapsed_seconds"`
-	Interrupted      bool             `json:"interrupted"`
-	RecordsPerSecond float64          `json:"records_per_second"`
+	PolicyVersion    string            `json:"policy_version"`
+	Detections       []string          `json:"detections"`
+	Files            int64             `json:"files"`
+	Members          int64             `json:"members"`
+	Bytes            int64             `json:"bytes"`
+	Decompressed     int64             `json:"decompressed"`
+	Records          int64             `json:"records"`
+	NoTime           int64             `json:"no_time"`
+	Evaluated        int64             `json:"evaluated"`
+	Failed           int64             `json:"failed"`
+	Skipped          map[string]int64  `json:"skipped"`
+	Errors           map[string]int64  `json:"errors"`
+	Findings         int64             `json:"findings"`
+	Rows             int64             `json:"rows"`
+	Suppressed       map[string]int64  `json:"suppressed"`
+	ExpiredFilters   []string          `json:"expired_filters"`
+	FilterSources    map[string]string `json:"filter_sources"`
+	BelowCondition   map[string]int64  `json:"below_condition"`
+	ElapsedSeconds   float64           `json:"elapsed_seconds"`
+	Interrupted      bool              `json:"interrupted"`
+	RecordsPerSecond float64           `json:"records_per_second"`
 }
 
 // MarshalJSON renders the summary as documented on Summary; map keys and
@@ -108,10 +116,19 @@ func (s Summary) MarshalJSON() ([]byte, error) {
 		Rows:             s.Rows,
 		Suppressed:       orEmpty(s.Suppressed),
 		ExpiredFilters:   orNone(slices.Sorted(slices.Values(s.ExpiredFilters))),
+		FilterSources:    orNoSources(s.FilterSources),
+		BelowCondition:   orEmpty(s.BelowCondition),
 		ElapsedSeconds:   s.Elapsed.Seconds(),
 		Interrupted:      s.Interrupted,
 		RecordsPerSecond: s.RecordsPerSecond(),
 	})
+}
+
+func orNoSources(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
 }
 
 // WriteSummaryJSON writes s as one JSON document indented by two spaces.
@@ -167,11 +184,27 @@ func WriteSummary(w io.Writer, s Summary) error {
 		add("errors", counts(s.Errors))
 	}
 	add("findings", group(s.Findings)+" shown in "+plural(s.Rows, "row"))
-	if len(s.Suppressed) > 0 {
-		add("suppressed", counts(s.Suppressed))
+	if len(s.BelowCondition) > 0 {
+		add("below where", counts(s.BelowCondition)+" groups not shown")
 	}
-	if len(s.ExpiredFilters) > 0 {
-		add("expired", strings.Join(slices.Sorted(slices.Values(s.ExpiredFilters)), ", "))
+	source := func(k string) string {
+		if src, ok := s.FilterSources[k]; ok {
+			return k + " (" + src + ")"
+		}
+		return k
+	}
+	// One line per filter entry, the label on the first only.
+	first := func(i int, label string) string {
+		if i > 0 {
+			return ""
+		}
+		return label
+	}
+	for i, k := range slices.Sorted(maps.Keys(s.Suppressed)) {
+		add(first(i, "suppressed"), source(k)+": "+group(s.Suppressed[k]))
+	}
+	for i, k := range slices.Sorted(slices.Values(s.ExpiredFilters)) {
+		add(first(i, "expired"), source(k))
 	}
 	elapsed := s.Elapsed.Round(time.Millisecond).String()
 	if s.Interrupted {

@@ -27,6 +27,12 @@ var fullSummary = Summary{
 	Rows:           9,
 	Suppressed:     map[string]int64{"aws_createaccesskey/ci-deployer-rotation": 112, "aws_createaccesskey/break-glass": 1},
 	ExpiredFilters: []string{"aws_createaccesskey/old-vendor", "aws_consolelogin_nomfa/legacy-sso"},
+	FilterSources: map[string]string{
+		"aws_createaccesskey/old-vendor":           "policies/aws_createaccesskey/filters.yaml:40",
+		"aws_createaccesskey/ci-deployer-rotation": "org-filters.yaml:7",
+		"aws_consolelogin_nomfa/legacy-sso":        "team.yaml:3",
+	},
+	BelowCondition: map[string]int64{"aws_iam_accessdenied_discovery_events": 12},
 	Elapsed:        84*time.Second + 312*time.Millisecond + 456*time.Microsecond,
 	Interrupted:    true,
 }
@@ -73,7 +79,7 @@ func TestSummaryJSONFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"policy_version", "detections", "files", "members", "bytes", "decompressed", "records", "no_time",
-		"evaluated", "failed", "skipped", "errors", "findings", "rows", "suppressed", "expired_filters",
+		"evaluated", "failed", "skipped", "errors", "findings", "rows", "suppressed", "expired_filters", "filter_sources", "below_condition",
 		"elapsed_seconds", "interrupted", "records_per_second"}
 	if got := jsonKeys(t, doc.Bytes()); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("keys:\n%v\nwant:\n%v", got, want)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trailhunt/trailhunt/aggregate"
 	"github.com/trailhunt/trailhunt/engine"
 	"github.com/trailhunt/trailhunt/loader"
 	"github.com/trailhunt/trailhunt/trail"
@@ -125,6 +126,8 @@ type concurrency struct {
 	two      chan struct{}
 	first    sync.Once
 }
+
+func (c *concurrency) Specs() aggregate.Specs { return nil }
 
 func (c *concurrency) Evaluate(ctx context.Context, rec trail.Record) ([]trail.Finding, error) {
 	c.mu.Lock()

@@ -34,9 +34,11 @@ import (
 
 // Evaluator evaluates one record; engine.Set is one. It must be safe for
 // concurrent use. A non-nil error describes failed evaluations; findings
-// returned beside it still count.
+// returned beside it still count. Specs says how each detection's findings
+// aggregate (nil: the seed's stats for every detection).
 type Evaluator interface {
 	Evaluate(ctx context.Context, rec trail.Record) ([]trail.Finding, error)
+	Specs() aggregate.Specs
 }
 
 // Config says what to sweep and how.
@@ -60,9 +62,6 @@ type Config struct {
 	// any is read, with their number and total size (stdin counts as size
 	// 0): the progress line's ETA.
 	OnInputs func(files int, bytes int64)
-	// Specs say how each detection's findings aggregate (engine.Set.Specs);
-	// nil means the seed's stats for every detection.
-	Specs aggregate.Specs
 }
 
 // ReasonUnknown is the summary category of an evaluation error that carries
@@ -174,7 +173,7 @@ func Run(ctx context.Context, cfg Config, r *loader.Reader, ev Evaluator) Result
 	parts := make([]*Result, workers)
 	var evaluators sync.WaitGroup
 	for w := range workers {
-		part := newResult(cfg.Specs)
+		part := newResult(ev.Specs())
 		parts[w] = part
 		evaluators.Go(func() {
 			for b := range full {
@@ -189,7 +188,7 @@ func Run(ctx context.Context, cfg Config, r *loader.Reader, ev Evaluator) Result
 	}
 	evaluators.Wait()
 
-	return mergeParts(ctx, cfg.Specs, parts)
+	return mergeParts(ctx, ev.Specs(), parts)
 }
 
 // RunRecords evaluates records already in memory (the --watch cache) as Run
@@ -204,7 +203,7 @@ func RunRecords(ctx context.Context, cfg Config, recs []trail.Record, ev Evaluat
 	parts := make([]*Result, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
-		part := newResult(cfg.Specs)
+		part := newResult(ev.Specs())
 		parts[w] = part
 		lo, hi := len(recs)*w/workers, len(recs)*(w+1)/workers
 		wg.Go(func() {
@@ -217,7 +216,7 @@ func RunRecords(ctx context.Context, cfg Config, recs []trail.Record, ev Evaluat
 		})
 	}
 	wg.Wait()
-	return mergeParts(ctx, cfg.Specs, parts)
+	return mergeParts(ctx, ev.Specs(), parts)
 }
 
 func mergeParts(ctx context.Context, specs aggregate.Specs, parts []*Result) Result {

@@ -153,3 +153,18 @@ func (d Detection) RiskMessage(values []*string, stats []StatValue) string {
 		}
 	})
 }
+
+// Filter is one loaded filter entry (a suppression), as `evaluate list`
+// and the run summary show it.
+type Filter struct {
+	Detection string `json:"detection"`
+	ID        string `json:"id"`
+	File      string `json:"file"`
+	Line      int    `json:"line"`
+	Reason    string `json:"reason"`
+	Owner     string `json:"owner"`
+	Expires   string `json:"expires,omitempty"` // YYYY-MM-DD, the last day it suppresses
+	Expired   bool   `json:"expired"`
+	// Match is the entry's match fields and their patterns.
+	Match map[string][]string `json:"match"`
+}

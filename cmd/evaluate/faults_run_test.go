@@ -86,15 +86,6 @@ func testDetection(id, finding, extra string) string {
 package detections.` + id + `
 
 ` + finding + `
-
-suppressed_by contains id if {
-	finding
-	some entry in data.trailhunt.filters.` + id + `
-	id := entry.id
-	entry.match.name[_] == finding.name
-}
-
-expired_filters contains "never" if false
 ` + extra
 }
 
@@ -165,7 +156,7 @@ finding := {"name": "b", "n": null} if startswith(input.eventID, "boom")`, "")})
 			pol := policyDir(t, map[string]string{"leak": testDetection("leak", `finding := {"name": "x", "n": null} if input.eventName == "x"`, c.rule)})
 			dir := writeFiles(t, map[string][]byte{"a.json": []byte(wrap(hit("never")))})
 			r := evaluateFaults(t, dir, runOpts{}, "--policies", pol, dir)
-			wantErr := "evaluate: compile policies: 1 error occurred: " + pol + "/leak/leak.rego:21: rego_type_error: " + c.want
+			wantErr := "evaluate: compile policies: 1 error occurred: " + pol + "/leak/leak.rego:12: rego_type_error: " + c.want
 			if r.code != exitUsage || !slices.Equal(r.errs, []string{wantErr}) || r.stdout != "" {
 				t.Errorf("exit %d, errors %q, stdout %q; want exit 2 and %q", r.code, r.errs, r.stdout, wantErr)
 			}

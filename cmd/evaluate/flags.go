@@ -87,11 +87,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&c.policies, "policies", "", "directory of detections (default: the set embedded in the binary)")
-	fs.Var(&filters, "filters", "filter-list file or directory; replaces the default list of the detection it names (repeatable)")
+	fs.Var(&filters, "filters", "filter-list file or directory; its entries apply beside each detection's own filters.yaml (repeatable)")
 	fs.StringVar(&format, "format", "", "output format: table, json, jsonl or csv (default: table on a terminal, else jsonl)")
 	fs.StringVar(&c.output, "output", "", "write results to this file, atomically (default: standard output)")
 	fs.StringVar(&c.summary, "summary", "", "also write the run summary as JSON to this file")
-	fs.Var(&detections, "detection", "run only this detection id (repeatable)")
+	fs.Var(&detections, "detection", "run only the detections with this id or glob, e.g. 'aws_*loginprofile' (repeatable)")
 	fs.Var(timeFlag{&c.since}, "since", "only events at or after this time (RFC 3339 or YYYY-MM-DD)")
 	fs.Var(timeFlag{&c.until}, "until", "only events before this time (RFC 3339 or YYYY-MM-DD)")
 	fs.Var(timeFlag{&c.now}, "now", "judge filter expiry as of this time (default: now)")

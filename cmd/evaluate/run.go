@@ -22,6 +22,14 @@ import (
 // run is the whole command: it maps arguments and streams to an exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	start := time.Now()
+	if len(args) > 0 {
+		switch args[0] {
+		case "list":
+			return runList(ctx, args[1:], stdout, stderr)
+		case "run": // `evaluate run PATH...` is `evaluate PATH...`
+			args = args[1:]
+		}
+	}
 	cfg, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
@@ -145,6 +153,12 @@ func summarize(set *engine.Set, ls loader.Stats, res sweep.Result, rows int64, e
 	for _, d := range set.Detections() {
 		ids = append(ids, d.ID)
 	}
+	sources := map[string]string{}
+	for _, f := range set.Filters() {
+		if k := f.Detection + "/" + f.ID; res.Suppressed[k] > 0 || f.Expired {
+			sources[k] = fmt.Sprintf("%s:%d", f.File, f.Line)
+		}
+	}
 	return report.Summary{
 		PolicyVersion:  set.Version(),
 		Detections:     ids,
@@ -162,6 +176,8 @@ func summarize(set *engine.Set, ls loader.Stats, res sweep.Result, rows int64, e
 		Rows:           rows,
 		Suppressed:     res.Suppressed,
 		ExpiredFilters: set.ExpiredFilters(),
+		FilterSources:  sources,
+		BelowCondition: res.Table.Held(),
 		Elapsed:        elapsed,
 		Interrupted:    res.Interrupted,
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trailhunt/trailhunt/engine"
 	"github.com/trailhunt/trailhunt/internal/goldenfile"
 )
 
@@ -16,7 +17,10 @@ const fixtures = "../../fixtures"
 
 // pinned are flags every golden run uses: one worker (so error lines come in
 // input order) and a fixed "now" for filter expiry.
-var pinned = []string{"--quiet", "--workers", "1", "--now", "2026-11-26T00:00:00Z"}
+// pinned runs the seed detection alone at a fixed "now": its goldens do not
+// change when a detection is added to policies/ (each detection has its
+// own, see TestDetectionGoldens).
+var pinned = []string{"--quiet", "--workers", "1", "--now", "2026-11-26T00:00:00Z", "--detection", "aws_createaccesskey"}
 
 type result struct {
 	code           int
@@ -32,8 +36,22 @@ func evaluate(t *testing.T, stdin string, args ...string) result {
 
 func golden(t *testing.T, name string, got string) {
 	t.Helper()
-	goldenfile.Check(t, filepath.Join("testdata", name), []byte(got))
+	goldenfile.Check(t, filepath.Join("testdata", name), []byte(policyVersion.ReplaceAllString(got, "${1}<policy-version>")))
 }
+
+// embeddedVersion is the version of the policy set embedded in the binary.
+func embeddedVersion(t *testing.T) string {
+	t.Helper()
+	set, err := engine.Load(t.Context(), engine.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set.Version()
+}
+
+// policyVersion matches the policy set's content hash in JSON output: it
+// changes with every edit of any detection, so goldens hold a placeholder.
+var policyVersion = regexp.MustCompile(`("policy_version": ?"|policy set |-> )[0-9a-f]{12}`)
 
 // volatile matches the summary fields that depend on the clock.
 var volatile = regexp.MustCompile(`("(elapsed_seconds|records_per_second)": )[0-9.e+-]+`)
@@ -93,4 +111,48 @@ func TestSharedData(t *testing.T) {
 	}
 	golden(t, "stratus.jsonl", r.stdout)
 	golden(t, "shared.summary.json", readSummary(t, sum))
+}
+
+func TestList(t *testing.T) {
+	filters := filepath.Join(t.TempDir(), "org.yaml")
+	if err := os.WriteFile(filters, []byte(`detection: aws_createaccesskey
+filters:
+  - id: ci-rotation
+    reason: CI rotates the deploy user's keys
+    owner: platform@example.com
+    expires: 2027-03-31
+    match:
+      user_arn: "arn:aws:sts::111122223333:assumed-role/ci-*"
+      src: [10.0.0.0/8]
+  - id: old-vendor
+    reason: vendor offboarded
+    owner: secops@example.com
+    expires: 2026-01-31
+    match: {requestParameters.userName: vendor-bot}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"table", "json"} {
+		r := evaluate(t, "", "list", "--detection", "aws_create*", "--now", "2026-11-26T00:00:00Z", "--filters", filters, "--format", format)
+		if r.code != exitOK || r.stderr != "" {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		got := strings.ReplaceAll(r.stdout, filters, "$DIR/org.yaml")
+		got = regexp.MustCompile(`policy set [0-9a-f]{12}`).ReplaceAllString(got, "policy set <policy-version>")
+		golden(t, "list."+format, got)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"list", "--format", "csv"}, "evaluate list: --format csv: list writes table or json\n"},
+		{[]string{"list", "fixtures/"}, "evaluate list: list reads no logs: unexpected argument \"fixtures/\"\n"},
+		{[]string{"list", "--bogus"}, "evaluate list: flag provided but not defined: -bogus (see evaluate list --help)\n"},
+		{[]string{"list", "--detection", "nope*"}, "evaluate list: unknown detection \"nope*\" (have: "},
+	} {
+		r := evaluate(t, "", tc.args...)
+		if r.code != exitUsage || !strings.HasPrefix(r.stderr, tc.want) || r.stdout != "" {
+			t.Errorf("%q: exit %d, stderr %q; want exit 2 and %q", tc.args, r.code, r.stderr, tc.want)
+		}
+	}
 }
