@@ -70,6 +70,10 @@ traildiscover := data.traildiscover.Records
 
 edge := data.edge.Records
 
+loginprofile := data.aws_createloginprofile.Records
+
+all_records := array.concat(array.concat(array.concat(synthetic, stratus), array.concat(traildiscover, edge)), loginprofile)
+
 # ---------------------------------------------------------------------------
 # A model of the host's aggregation (counts only)
 # ---------------------------------------------------------------------------
@@ -157,6 +161,13 @@ test_synthetic_reported_rows if {
 # ---------------------------------------------------------------------------
 # Real data
 # ---------------------------------------------------------------------------
+
+# The host aggregates across every file of a run: all fixtures together give
+# the synthetic rows and TrailDiscover's, nothing more.
+test_all_fixtures_reported_rows if {
+	reported(all_records) == object.union(reported(synthetic), reported(traildiscover))
+	count(reported(all_records)) == 13
+}
 
 trail_discover := "arn:aws:iam::111111111111:user/TrailDiscover"
 
