@@ -32,7 +32,7 @@ var customKeys = []string{
 var (
 	riskVar   = regexp.MustCompile(`\$([A-Za-z0-9_.]+)\$`)
 	attackID  = regexp.MustCompile(`^T[0-9]{4}(\.[0-9]{3})?$`)
-	reserved  = []string{"detection", "title", "mitre_attack", "risk_score", "risk_message", "policy_version", "sources"}
+	reserved  = []string{"detection", "title", "mitre_attack", "risk_score", "risk_message", "policy_version"}
 	typeNames = []string{"hunting", "anomaly", "ttp", "correlation", "baseline"}
 )
 

@@ -106,7 +106,7 @@ type Config struct {
 // one of these names.
 var reservedColumns = []string{
 	"detection", "count", "firstTime", "lastTime",
-	"title", "mitre_attack", "risk_score", "risk_message", "policy_version", "sources",
+	"title", "mitre_attack", "risk_score", "risk_message", "policy_version",
 }
 
 // Write renders rows to w in cfg.Format. It writes nothing when the

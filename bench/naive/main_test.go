@@ -20,9 +20,12 @@ func TestFixtures(t *testing.T) {
 	if got := ids(dets); !slices.Contains(got, "aws_createaccesskey") {
 		t.Fatalf("detections %v", got)
 	}
+	// Only the seed: other detections' findings depend on the pack, which
+	// grows (each has its own goldens in cmd/evaluate).
+	dets = slices.DeleteFunc(dets, func(d detection) bool { return d.id != "aws_createaccesskey" })
 	for _, workers := range []int{1, 3} {
 		var out bytes.Buffer
-		s, err := run(t.Context(), dets, []string{"../../fixtures"}, workers, &out)
+		s, err := run(t.Context(), dets, []string{"../../fixtures/stratus-red-team", "../../fixtures/traildiscover", "../../fixtures/edge"}, workers, &out)
 		if err != nil {
 			t.Fatal(err)
 		}

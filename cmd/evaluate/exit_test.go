@@ -49,7 +49,7 @@ filters:
 		{"no findings", []string{"--quiet", traildiscover}, exitOK, ""},
 		{"findings without --fail-on-findings", []string{"--quiet", stratus}, exitOK, ""},
 		{"findings with --fail-on-findings", []string{"--quiet", "--fail-on-findings", stratus}, exitFindings, ""},
-		{"all findings suppressed", []string{"--quiet", "--fail-on-findings", "--filters", suppressAll, stratus}, exitOK, ""},
+		{"all findings suppressed", []string{"--quiet", "--fail-on-findings", "--detection", "aws_createaccesskey", "--filters", suppressAll, stratus}, exitOK, ""},
 		{"an input path does not exist", []string{"--fail-on-findings", stratus, filepath.Join(dir, "gone.json")}, exitIncomplete, "gone.json"},
 		{"a record is not JSON", []string{brokenLine}, exitIncomplete, "broken.jsonl"},
 		{"output to a full disk", []string{"--quiet", "--output", "/dev/full", stratus}, exitOutput, "no space left on device"},

@@ -126,7 +126,7 @@ filters:
 // it, recover; Ctrl-C ends with exit 0.
 func TestWatchTuningSession(t *testing.T) {
 	dir := copyPolicies(t)
-	stdout, stderr, stop := background(t, "--watch", "--policies", dir, "--now", "2026-11-26T00:00:00Z",
+	stdout, stderr, stop := background(t, "--watch", "--policies", dir, "--now", "2026-11-26T00:00:00Z", "--detection", "aws_createaccesskey",
 		"--workers", "1", "--format", "table", filepath.Join(fixtures, "stratus-red-team"))
 	waitFor(t, stderr, "watching for policy and filter changes")
 
@@ -156,7 +156,7 @@ func TestWatchTuningSession(t *testing.T) {
 func TestFollowResumesFromItsState(t *testing.T) {
 	in := t.TempDir()
 	state := filepath.Join(t.TempDir(), "state.json")
-	args := []string{"--follow", in, "--state", state, "--settle", "50ms", "--now", "2026-11-26T00:00:00Z"}
+	args := []string{"--follow", in, "--state", state, "--settle", "50ms", "--now", "2026-11-26T00:00:00Z", "--detection", "aws_createaccesskey"}
 	stratus, err := os.ReadFile(filepath.Join(fixtures, "stratus-red-team", "records.json"))
 	if err != nil {
 		t.Fatal(err)

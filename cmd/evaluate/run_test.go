@@ -133,7 +133,7 @@ filters:
 		t.Fatal(err)
 	}
 	for _, format := range []string{"table", "json"} {
-		r := evaluate(t, "", "list", "--detection", "aws_create*", "--now", "2026-11-26T00:00:00Z", "--filters", filters, "--format", format)
+		r := evaluate(t, "", "list", "--detection", "aws_createaccesskey", "--now", "2026-11-26T00:00:00Z", "--filters", filters, "--format", format)
 		if r.code != exitOK || r.stderr != "" {
 			t.Fatalf("exit %d: %s", r.code, r.stderr)
 		}
@@ -154,5 +154,30 @@ filters:
 		if r.code != exitUsage || !strings.HasPrefix(r.stderr, tc.want) || r.stdout != "" {
 			t.Errorf("%q: exit %d, stderr %q; want exit 2 and %q", tc.args, r.code, r.stderr, tc.want)
 		}
+	}
+}
+
+// TestDetectionGoldens runs each embedded detection alone over fixtures/
+// and keeps its rows in testdata/detections/<id>.jsonl: thresholds just
+// under and over, distinct counts and value lists, exactly. A detection
+// without a golden still runs here, cleanly; -update writes its golden.
+func TestDetectionGoldens(t *testing.T) {
+	set, err := engine.Load(t.Context(), engine.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range set.Detections() {
+		t.Run(d.ID, func(t *testing.T) {
+			r := evaluate(t, "", "--quiet", "--workers", "2", "--now", "2026-11-26T00:00:00Z", "--detection", d.ID, "--format", "jsonl", fixtures)
+			if r.code != exitOK || r.stderr != "" {
+				t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
+			}
+			path := filepath.Join("detections", d.ID+".jsonl")
+			if _, err := os.Stat(filepath.Join("testdata", path)); err != nil && !goldenfile.Updating() {
+				t.Logf("no testdata/%s: run go test ./cmd/evaluate -update to pin this detection's rows", path)
+				return
+			}
+			golden(t, path, r.stdout)
+		})
 	}
 }

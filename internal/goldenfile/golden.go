@@ -34,3 +34,7 @@ func Check(t testing.TB, path string, got []byte) {
 		t.Errorf("output differs from %s (-update rewrites it)\n--- got\n%s--- want\n%s", path, got, want)
 	}
 }
+
+// Updating reports whether the tests run with -update: a test that keeps
+// one golden file per item it finds (per detection) creates missing ones.
+func Updating() bool { return *update }
