@@ -163,7 +163,9 @@ func TestFaultsJSON(t *testing.T) {
 			// - userIdentity a string: the caller is unknown, so it is not the
 			//   target: reported, with null caller fields (the policy's rule e);
 			// - requestParameters.userName a number: no target user, no finding;
-			// - eventName a number: not CreateAccessKey, no finding.
+			// - eventName a number: not CreateAccessKey, no finding;
+			// - errorCode a number or an object: present and not "success", so
+			//   a failed call, no finding (never read as missing: success).
 			name: "wrong types",
 			files: map[string][]byte{"a.jsonl": []byte(lines(
 				strings.Replace(hit("wt-time-number"), `"2024-07-30T21:53:13Z"`, `1722376393`, 1),
@@ -171,10 +173,12 @@ func TestFaultsJSON(t *testing.T) {
 				strings.Replace(hit("wt-username-number"), `"userName":"bob"`, `"userName":7`, 1),
 				strings.Replace(hit("wt-eventname-number"), `"CreateAccessKey"`, `7`, 1),
 				`{"eventTime":{"t":1},"userIdentity":[],"requestParameters":"x","eventName":null}`,
+				strings.Replace(hit("wt-errorcode-number"), `"eventID"`, `"errorCode":403,"eventID"`, 1),
+				strings.Replace(hit("wt-errorcode-object"), `"eventID"`, `"errorCode":{"code":"AccessDenied"},"eventID"`, 1),
 			))},
 			want: want{
 				code:   exitOK,
-				counts: "files=1 members=0 records=5 no_time=2 evaluated=5 failed=0 skipped={} errors={} findings=2 rows=2",
+				counts: "files=1 members=0 records=7 no_time=2 evaluated=7 failed=0 skipped={} errors={} findings=2 rows=2",
 				rows:   []string{"wt-identity-string×1", "wt-time-number×1"},
 			},
 		},

@@ -181,7 +181,7 @@ func TestFollowResumesFromItsState(t *testing.T) {
 	if n := strings.Count(stdout.String(), "\n"); n != 3 {
 		t.Fatalf("%d findings emitted, want 3:\n%s", n, stdout.String())
 	}
-	for _, want := range []string{`"source":"` + filepath.Join(in, "early.json") + `#`, `"eventID":"late-1"`, `"policy_version":"204fabf11754"`} {
+	for _, want := range []string{`"source":"` + filepath.Join(in, "early.json") + `#`, `"eventID":"late-1"`, `"policy_version":"9c514398a073"`} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("findings lack %s:\n%s", want, stdout.String())
 		}
