@@ -61,7 +61,10 @@ func TestFaultsOutput(t *testing.T) {
 		r.check(t, want{code: exitOutput, counts: counts, rows: []string{"out-hit×1"}})
 	})
 	t.Run("--output in a directory that does not exist", func(t *testing.T) {
-		r := evaluateFaults(t, dir, runOpts{}, "--output", filepath.Join(dir, "no", "out.jsonl"), dir)
+		// (Outside the input directory: inside, it is refused before this;
+		// see TestFaultsOutputIsAnInput.)
+		outDir := t.TempDir()
+		r := evaluateFaults(t, outDir, runOpts{}, "--output", filepath.Join(outDir, "no", "out.jsonl"), dir)
 		if r.code != exitUsage || len(r.errs) != 1 || !strings.HasPrefix(r.errs[0], "evaluate: open output: report: output $DIR/no/out.jsonl: creating temp file: open $DIR/no/.out.jsonl.") {
 			t.Errorf("exit %d, errors %q", r.code, r.errs)
 		}
