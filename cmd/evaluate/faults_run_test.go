@@ -321,7 +321,7 @@ func TestFaultsErrorLinesAreEscaped(t *testing.T) {
 	r.check(t, want{
 		code:   exitIncomplete,
 		counts: "files=1 members=2 records=2 no_time=0 evaluated=1 failed=1 skipped={} errors={json_syntax:1} findings=1 rows=1",
-		errs:   []string{`evaluate: read $DIR/a.zip!evil\x1b[2J\nevaluate: all clear\r.json#0: json_syntax: invalid character 'b'`},
+		errs:   []string{`evaluate: read $DIR/a.zip!evil\x1b[2J\nevaluate: all clear\r.json#0: json_syntax: invalid character 'b'; the rest of the member (3 bytes) was not read`},
 		rows:   []string{"esc-good×1"},
 	})
 	if strings.ContainsAny(r.stderr, "\x1b\r") {
@@ -369,7 +369,7 @@ func TestFaultsFirstValue(t *testing.T) {
 		{"first line a broken object", `{"eventName": x}`, want{
 			code:   exitIncomplete,
 			counts: "files=1 members=0 records=1 no_time=0 evaluated=0 failed=1 skipped={} errors={json_syntax:1} findings=0 rows=0",
-			errs:   []string{"evaluate: read $DIR/a.jsonl#0: json_syntax: invalid character 'x' looking for beginning of value"},
+			errs:   []string{"evaluate: read $DIR/a.jsonl#0: json_syntax: invalid character 'x' looking for beginning of value; the rest of the file (462 bytes) was not read"},
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
