@@ -12,9 +12,12 @@
 //     error in one detection never hides another detection's finding;
 //   - builtin errors are errors (strict mode): a record whose evaluation
 //     failed is reported, never read as "no finding";
-//   - policies cannot reach outside the process: http.send,
-//     net.lookup_ip_addr and opa.runtime are not in the capabilities they are
-//     compiled against, and print output is discarded;
+//   - policies cannot reach outside the process or depend on the host: the
+//     capabilities they compile against leave out every builtin OPA marks
+//     non-deterministic or that can do I/O (http.send, net.lookup_ip_addr,
+//     opa.runtime, json.match_schema and json.verify_schema, whose $ref
+//     fetches URLs and reads files), except time.now_ns, which the host pins
+//     per run (sandbox.go); print output is discarded;
 //   - every finding's values are strings or null, keyed exactly by the
 //     detection's stats.by fields, or the record fails with a contract error.
 package engine

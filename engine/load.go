@@ -50,11 +50,6 @@ type Config struct {
 // detection that the policy set does not have.
 var ErrUnknownDetection = errors.New("unknown detection")
 
-// deniedBuiltins are builtins a detection may not call: policies evaluate
-// attacker-controlled records, so nothing may leave the process or read its
-// environment.
-var deniedBuiltins = []string{"http.send", "net.lookup_ip_addr", "opa.runtime"}
-
 // Set is a compiled, validated, immutable set of detections.
 type Set struct {
 	version    string
@@ -189,13 +184,9 @@ func compile(ctx context.Context, cfg Config, regoFiles, filterFiles, overrides 
 		modules[src.name] = m
 	}
 
-	caps := ast.CapabilitiesForThisVersion()
-	caps.Builtins = slices.DeleteFunc(caps.Builtins, func(b *ast.Builtin) bool {
-		return slices.Contains(deniedBuiltins, b.Name)
-	})
 	compiler := ast.NewCompiler().
 		WithStrict(true).
-		WithCapabilities(caps).
+		WithCapabilities(sandboxCapabilities()).
 		WithEnablePrintStatements(false).
 		WithDefaultRegoVersion(ast.RegoV1)
 	if compiler.Compile(modules); compiler.Failed() {

@@ -70,20 +70,25 @@
 //     one; white space between values is not capped). A gzip stream or zip
 //     member decompressing to more than Config.MaxDecompressedBytes stops
 //     with "decompression_limit" (records before it stand). A .tar.gz is
-//     one gzip stream: the cap bounds the whole archive.
+//     one gzip stream: the cap bounds the whole archive. A value over the
+//     record cap is never held: past the cap it is streamed to its end,
+//     following only its brackets and strings (unchecked), and reading goes
+//     on after it (skip.go), wherever it lies, first line of a JSON-lines
+//     file included.
 //   - Faults never crash the reader. In JSON lines a bad line is an error for
 //     that line and reading goes on. In an array or Records container a
-//     syntax error, a truncation or an oversized record ends that file or
-//     member (records before it were yielded); reading goes on with the next
-//     member or input. A record that is not an object ("not_object") is an
+//     syntax error or a truncation ends that file or member (records before
+//     it were yielded), and the error says how many bytes were left unread
+//     (Error.Unread, counted by reading them); reading goes on with the
+//     next member or input. A record that is not an object ("not_object") is an
 //     error for its index and reading goes on. Truncated gzip yields the
 //     records before the cut, then a "truncated" error. Being streamed, the
 //     records of a gzip stream or zip member whose checksum turns out wrong
 //     are yielded before the "gzip" or "zip" error that flags it.
 //   - Limits of detection: a one-line first object followed by more values
 //     makes JSON lines, so two objects on one line ({...}{...}) are one bad
-//     line; when the first line of a JSON-lines file is over the record cap
-//     the file cannot be told from one huge object, and stops there.
+//     line; so does a first object over the record cap that lies on one
+//     line (a single such object ends as one record_too_large either way).
 //   - Archive members are never extracted, followed or written. Names that
 //     are absolute or contain ".." are skipped as "unsafe_path"; symlinks,
 //     hard links, devices and FIFOs as "not_regular".

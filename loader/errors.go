@@ -48,11 +48,19 @@ type Error struct {
 	Source trail.Source
 	Reason string
 	Err    error
+	// Unread is, for a fault after which the rest of a file or member
+	// could not be read (a syntax error in a Records or array container,
+	// where the next record cannot be found), the number of bytes left
+	// unread (after decompression); UnreadAtLeast is set when a read error
+	// stopped the count. Zero otherwise.
+	Unread        int64
+	UnreadAtLeast bool
 }
 
 // Error renders the error as
 // "read FILE[!MEMBER][#INDEX]: REASON: MESSAGE"; the index is left out when
-// it is -1.
+// it is -1. With Unread set it ends "; the rest of the file (N bytes) was
+// not read" ("member" for an archive member; "at least N" for a bound).
 func (e *Error) Error() string {
 	loc := e.Source.File
 	if e.Source.Member != "" {
@@ -65,7 +73,22 @@ func (e *Error) Error() string {
 	if e.Err != nil {
 		msg = e.Err.Error()
 	}
-	return "read " + loc + ": " + e.Reason + ": " + msg
+	msg = "read " + loc + ": " + e.Reason + ": " + msg
+	if e.Unread > 0 {
+		what, bound := "file", ""
+		if e.Source.Member != "" {
+			what = "member"
+		}
+		if e.UnreadAtLeast {
+			bound = "at least "
+		}
+		unit := " bytes"
+		if e.Unread == 1 {
+			unit = " byte"
+		}
+		msg += "; the rest of the " + what + " (" + bound + strconv.FormatInt(e.Unread, 10) + unit + ") was not read"
+	}
+	return msg
 }
 
 // Unwrap returns the underlying error.

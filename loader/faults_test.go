@@ -81,6 +81,26 @@ func TestFaults(t *testing.T) {
 		{name: "huge_record_in_json_lines", cfg: Config{MaxRecordBytes: 1024}, files: []file{
 			{name: "a.jsonl", data: []byte(event(0) + "\n" + big + "\n" + event(2) + "\n")}}},
 		{name: "huge_single_object", cfg: Config{MaxRecordBytes: 1024}, files: []file{{name: "a.json", data: []byte(big)}}},
+		// An oversized first line cannot be told from one huge object until
+		// it ends: it is skipped to its end and the file read on as JSON
+		// lines (as when it comes second), its line numbers kept.
+		{name: "huge_first_json_line", cfg: Config{MaxRecordBytes: 1024}, files: []file{
+			{name: "a.jsonl", data: []byte(big + "\n" + event(1) + "\n" + event(2) + "\n")},
+			{name: "after_blank_line.jsonl", data: []byte("\n" + big + "\r\n\n" + event(3) + "\n")},
+			{name: "gzip.jsonl.gz", data: gz(t, big+"\n"+event(1)+"\n")},
+			{name: "two_on_the_line.jsonl", data: []byte(big + event(9) + "\n" + event(1) + "\n")}}},
+		// One spanning lines is skipped to its end (brackets and quotes in
+		// strings do not count), and the values after it are read.
+		{name: "huge_first_object_spanning_lines", cfg: Config{MaxRecordBytes: 1024}, files: []file{
+			{name: "a.json", data: []byte("{\n  \"eventName\": \"Big\",\n  \"pad\": [\"" + strings.Repeat("x", 5000) + `", {"s": "}]\\\""}]` + "\n}\n" + event(1) + "\n" + event(2))},
+			{name: "later.json", data: []byte("{\n\"eventName\": \"A\"\n}\n{\n\"pad\": \"" + strings.Repeat("x", 5000) + "\"}" + event(2))}}},
+		// An oversized element of a Records or bare array is skipped to its
+		// end; the array goes on.
+		{name: "huge_elements_skipped", cfg: Config{MaxRecordBytes: 1024}, files: []file{
+			{name: "string.json", data: []byte(`["` + strings.Repeat("y", 5000) + `",` + event(1) + `]`)},
+			{name: "nested.json", data: []byte(`{"Records":[{"a":[[{"b":"]}\\"}],` + strings.Repeat(`"z",`, 2000) + `"]"]},` + event(1) + `]}`)},
+			{name: "number.json", data: []byte(`[` + strings.Repeat("7", 5000) + `,` + event(1) + `]`)},
+			{name: "cut.json", data: []byte(`[` + event(0) + `,` + big[:3000])}}},
 		// encoding/json refuses nesting deeper than 10000: an error, no crash.
 		{name: "deep_nesting", files: []file{
 			{name: "array.json", data: []byte(`{"Records":[` + event(0) + `,{"a":` + nested(100000) + `},` + event(2) + `]}`)},

@@ -87,18 +87,19 @@ func (p *jsonParser) stop(ok bool) bool {
 }
 
 // fail reports err for record index (-1 for the whole file or member), and
-// ends the parse: after a syntax error the next record cannot be found.
+// ends the parse: after a syntax error the next record cannot be found, so
+// the error says how much of the input was left unread.
 func (p *jsonParser) fail(index int, err error) bool {
 	var se *streamError
 	switch {
 	case errors.As(err, &se):
 		return p.stop(p.s.streamFail(p.u, se))
 	case errors.Is(err, ErrRecordTooLarge):
-		return p.stop(p.s.fail(p.u, index, "record_too_large", err))
+		return p.stop(p.s.fail(p.u, index, "record_too_large", p.withUnread(err)))
 	case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
 		return p.stop(p.s.fail(p.u, index, "truncated", fmt.Errorf("JSON: %w", ErrTruncated)))
 	}
-	return p.stop(p.s.fail(p.u, index, "json_syntax", err))
+	return p.stop(p.s.fail(p.u, index, "json_syntax", p.withUnread(err)))
 }
 
 // array reads the elements of an array whose '[' was read, one record each.
@@ -146,6 +147,9 @@ func (p *jsonParser) array() bool {
 func (p *jsonParser) element(i int) bool {
 	v, err := p.l.value()
 	if err != nil {
+		if errors.Is(err, ErrRecordTooLarge) && p.l.err == nil { // skipped to its end
+			return p.s.fail(p.u, i, "record_too_large", err) || p.stop(false)
+		}
 		return p.fail(i, err)
 	}
 	if v[0] != '{' {
@@ -173,14 +177,20 @@ func (p *jsonParser) object(first bool) bool {
 		}
 		return p.index
 	}
+	fail := func(err error) bool {
+		if !wrapper && errors.Is(err, ErrRecordTooLarge) && (l.overflow || l.err == nil) {
+			return p.oversizedObject(p.index, first)
+		}
+		return p.fail(at(), err)
+	}
 	c, err := l.peek()
 	for ctx := ""; err == nil && (c != '}' || ctx != ""); ctx = ctxKey {
 		if c != '"' {
-			return p.fail(at(), tokenError(c, ctx))
+			return fail(tokenError(c, ctx))
 		}
 		var k []byte
 		if k, err = l.value(); err != nil {
-			return p.fail(at(), err)
+			return fail(err)
 		}
 		key := keyName(k)
 		records := key == "Records"
@@ -189,17 +199,17 @@ func (p *jsonParser) object(first bool) bool {
 			wrapper = true
 		}
 		if c, err = l.peek(); err != nil {
-			return p.fail(at(), err)
+			return fail(err)
 		}
 		switch {
 		case c == ':':
 		case records:
 			return p.fail(-1, tokenError(c, ctxColon))
 		default:
-			return p.fail(at(), errColon)
+			return fail(errColon)
 		}
 		if err := l.next(); err != nil {
-			return p.fail(at(), err)
+			return fail(err)
 		}
 		if records {
 			if !p.records() {
@@ -208,15 +218,18 @@ func (p *jsonParser) object(first bool) bool {
 		} else {
 			eventKey = eventKey || eventKeys[key]
 			digestKey = digestKey || digestKeys[key]
-			if !p.skip(at()) {
-				return false
+			if _, err := l.peek(); err != nil {
+				return fail(err)
+			}
+			if _, err := l.value(); err != nil {
+				return fail(err)
 			}
 		}
 		if c, err = l.peek(); err != nil || c == '}' {
 			break
 		}
 		if c != ',' {
-			return p.fail(at(), tokenError(c, ctxPair))
+			return fail(tokenError(c, ctxPair))
 		}
 		if err = l.next(); err == nil {
 			c, err = l.peek()
@@ -226,7 +239,7 @@ func (p *jsonParser) object(first bool) bool {
 		err = l.next() // '}'
 	}
 	if err != nil {
-		return p.fail(at(), err)
+		return fail(err)
 	}
 	if wrapper {
 		return true
@@ -266,17 +279,6 @@ func (p *jsonParser) object(first bool) bool {
 func (p *jsonParser) emit(i int, raw []byte) bool {
 	if !p.s.emit(p.u, i, raw, nil, eventTimeAt(raw, nil)) {
 		return p.stop(false)
-	}
-	return true
-}
-
-// skip reads the value of a key other than "Records", checking it.
-func (p *jsonParser) skip(at int) bool {
-	if _, err := p.l.peek(); err != nil {
-		return p.fail(at, err)
-	}
-	if _, err := p.l.value(); err != nil {
-		return p.fail(at, err)
 	}
 	return true
 }

@@ -39,8 +39,13 @@ type lexer struct {
 	recording bool
 	rec       []byte
 	recMax    int64
+	// overflow is set when the bytes recorded went over recMax, and nl
+	// when a newline was consumed since recording started but is not in
+	// rec (it lay past the cap, or in a value skipped): see
+	// jsonParser.oversizedObject.
+	overflow, nl bool
 
-	err error // sticky: ErrRecordTooLarge
+	err error // sticky: ErrRecordTooLarge, when reading cannot go on
 }
 
 // window returns the bytes buffered in br, reading more if there are none.
@@ -109,6 +114,8 @@ func (l *lexer) consume(b []byte) error {
 
 func (l *lexer) record(b []byte) error {
 	if int64(len(l.rec)+len(b)) > l.recMax {
+		l.overflow = true
+		l.nl = l.nl || bytes.IndexByte(b, '\n') >= 0
 		return l.tooLarge(nil)
 	}
 	l.rec = append(l.rec, b...)
@@ -120,6 +127,7 @@ func (l *lexer) startRecording() {
 	l.recording = true
 	l.rec = l.rec[:0]
 	l.recMax = l.max
+	l.overflow, l.nl = false, false
 }
 
 func (l *lexer) stopRecording() {
@@ -134,7 +142,9 @@ func (l *lexer) stopRecording() {
 // returns its bytes, valid until the next call to the lexer. The value is
 // checked: what json.Valid would reject is a syntax error, worded as
 // encoding/json's Decoder words it. A byte that cannot start a value, such
-// as ']', is one too.
+// as ']', is one too. A value over the cap is skipped to its end (skip.go):
+// the error is ErrRecordTooLarge, and the next value can be read unless
+// l.err is set.
 func (l *lexer) value() ([]byte, error) {
 	if l.err != nil {
 		return nil, l.err
@@ -169,7 +179,7 @@ func (l *lexer) value() ([]byte, error) {
 		v, err = l.scalar(w, limit)
 	}
 	if err == nil && l.recording {
-		l.rec = append(l.rec, v...)
+		err = l.record(v)
 	}
 	return v, err
 }

@@ -187,6 +187,9 @@ func (s *session) fail(u unit, index int, reason string, err error) bool {
 		Reason: reason,
 		Err:    err,
 	}
+	if ue, ok := err.(*unreadError); ok {
+		e.Err, e.Unread, e.UnreadAtLeast = ue.err, ue.n, ue.atLeast
+	}
 	if !s.yield(trail.Record{}, e) {
 		s.done = true
 	}

@@ -1,6 +1,9 @@
 package loader
 
-import "io"
+import (
+	"fmt"
+	"io"
+)
 
 // scalar reads a number or a literal, or fails on a byte that cannot start
 // a value, as encoding/json's scanner does: the value ends at the first
@@ -18,8 +21,9 @@ func (l *lexer) scalar(w []byte, limit int64) ([]byte, error) {
 				return nil, syntaxError(sp.data[:i+1])
 			}
 		}
-		if int64(i) > limit {
-			return nil, l.tooLarge(nil)
+		if int64(i) > limit { // a number over the cap: skip the rest of it
+			sp.take(i)
+			return nil, l.skipScalar(st)
 		}
 		if err := sp.grow(limit); err != nil {
 			if err == io.EOF && st.complete() {
@@ -28,6 +32,31 @@ func (l *lexer) scalar(w []byte, limit int64) ([]byte, error) {
 			return nil, cutShort(nil, err)
 		}
 	}
+}
+
+// skipScalar consumes the rest of a number over the cap, st being the
+// scanner's state, and returns ErrRecordTooLarge (sticky when the input
+// ends or fails in the middle of it).
+func (l *lexer) skipScalar(st scanState) error {
+	for {
+		w, err := l.window()
+		if err != nil {
+			if err == io.EOF && st.complete() {
+				break
+			}
+			return l.cutWhileSkipping(err)
+		}
+		i := 0
+		for ; i < len(w) && st != scanEnd && st != scanBad; i++ {
+			st = st.step(w[i])
+		}
+		if st == scanEnd || st == scanBad { // the byte that ended it is not the number's
+			l.br.Discard(i - 1)
+			break
+		}
+		l.br.Discard(i)
+	}
+	return fmt.Errorf("%w: over %d bytes", ErrRecordTooLarge, l.max)
 }
 
 // scanState is the state of the scanner of a number or a literal; it

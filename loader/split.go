@@ -9,14 +9,14 @@ func (l *lexer) composite(w []byte, limit int64) ([]byte, error) {
 	for {
 		switch end := s.scan(sp.data, limit); {
 		case int64(end) > limit:
-			return nil, l.tooLarge(sp.data[:end])
+			return nil, l.skipped(&sp, &s, end, true)
 		case end > 0:
 			return sp.take(end), nil
 		case end < 0:
 			return nil, syntaxError(sp.data[:s.pos])
 		}
 		if int64(s.pos) > limit {
-			return nil, l.tooLarge(sp.data[:s.pos])
+			return nil, l.skipped(&sp, &s, s.pos, false)
 		}
 		if err := sp.grow(limit); err != nil {
 			return nil, cutShort(sp.data, err)

@@ -109,7 +109,20 @@ func TestSplitter(t *testing.T) {
 		// The record cap: a record of exactly MaxRecordBytes is read, one
 		// byte more is too large.
 		{"record_at_cap", `[{"a":"0123456789"}, {"b":1}]`, 18, "record #0 {\"a\":\"0123456789\"}\nrecord #1 {\"b\":1}\n"},
-		{"record_over_cap", `[{"b":1}, {"a":"0123456789"}, {"b":1}]`, 17, "record #0 {\"b\":1}\nerror #1 record_too_large: record too large: over 17 bytes\n"},
+		{"record_over_cap", `[{"b":1}, {"a":"0123456789"}, {"b":1}]`, 17, "record #0 {\"b\":1}\nerror #1 record_too_large: record too large: over 17 bytes\nrecord #2 {\"b\":1}\n"},
+		// A value over the cap is skipped to its end, by its brackets and
+		// strings (escapes and brackets inside strings do not count), at any
+		// buffer boundary; the array goes on.
+		{"records_over_cap_skipped", `[{"a":"x\\\"]}\\"}, "0123456789\\\"\\", [[{"b":"]]"}],[]], 123456789012, {"b":1}]`, 10,
+			"error #0 record_too_large: record too large: over 10 bytes\nerror #1 record_too_large: record too large: over 10 bytes\n" +
+				"error #2 record_too_large: record too large: over 10 bytes\nerror #3 record_too_large: record too large: over 10 bytes\n" +
+				"record #4 {\"b\":1}\n"},
+		{"record_over_cap_cut", `[{"b":1}, {"a":"0123456789`, 10, "record #0 {\"b\":1}\nerror #1 record_too_large: record too large: over 10 bytes\n"},
+		{"objects_over_cap_skipped", "{\n\"a\": \"0123456789\"}\n{\"b\":[\"}\",\n\"0123456789\"]}\n{\"b\":1}", 10,
+			"error #0 record_too_large: record too large: over 10 bytes\nerror #1 record_too_large: record too large: over 10 bytes\nrecord #2 {\"b\":1}\n"},
+		{"first_line_over_cap", "{\"a\":\"0123456789\"}{\"c\":1}\r\n{\"b\":1}\n\n{\"b\":2}", 10,
+			"error #0 record_too_large: record too large: over 10 bytes\nrecord #1 {\"b\":1}\nrecord #3 {\"b\":2}\n"},
+		{"only_line_over_cap", "{\"a\":\"0123456789\"}\n", 10, "error #0 record_too_large: record too large: over 10 bytes\n"},
 		{"string_at_cap", `["0123456789"]`, 12, "error #0 not_object: not a JSON object: string\n"},
 		{"string_over_cap", `["0123456789"]`, 11, "error #0 record_too_large: record too large: over 11 bytes\n"},
 		{"number_at_cap", `[123456789]`, 9, "error #0 not_object: not a JSON object: number\n"},

@@ -112,7 +112,8 @@ func TestFaultsJSON(t *testing.T) {
 		{
 			// Records and array containers cannot be resynchronised: the rest
 			// of the file is not read (rec-hit-2 and arr-hit-2 are not seen),
-			// and reading goes on with the next file or archive member.
+			// the error says how many bytes that was, and reading goes on with
+			// the next file or archive member.
 			name: "syntax error mid-file, Records, array and zip member",
 			files: map[string][]byte{
 				"a.json": []byte(wrap(hit("rec-hit-0"), bad, hit("rec-hit-2"))),
@@ -126,9 +127,9 @@ func TestFaultsJSON(t *testing.T) {
 				code:   exitIncomplete,
 				counts: "files=4 members=2 records=8 no_time=0 evaluated=5 failed=3 skipped={} errors={json_syntax:3} findings=4 rows=4",
 				errs: []string{
-					"evaluate: read $DIR/a.json#1: json_syntax: invalid character 'x' looking for beginning of value",
-					"evaluate: read $DIR/b.json#1: json_syntax: invalid character 'x' looking for beginning of value",
-					"evaluate: read $DIR/c.zip!bad.json#1: json_syntax: invalid character 'x' looking for beginning of value",
+					"evaluate: read $DIR/a.json#1: json_syntax: invalid character 'x' looking for beginning of value; the rest of the file (454 bytes) was not read",
+					"evaluate: read $DIR/b.json#1: json_syntax: invalid character 'x' looking for beginning of value; the rest of the file (454 bytes) was not read",
+					"evaluate: read $DIR/c.zip!bad.json#1: json_syntax: invalid character 'x' looking for beginning of value; the rest of the member (2 bytes) was not read",
 				},
 				rows: []string{"arr-hit-0×1", "next-hit-0×1", "rec-hit-0×1", "zip-hit-0×1"},
 			},
@@ -163,7 +164,9 @@ func TestFaultsJSON(t *testing.T) {
 			// - userIdentity a string: the caller is unknown, so it is not the
 			//   target: reported, with null caller fields (the policy's rule e);
 			// - requestParameters.userName a number: no target user, no finding;
-			// - eventName a number: not CreateAccessKey, no finding.
+			// - eventName a number: not CreateAccessKey, no finding;
+			// - errorCode a number or an object: present and not "success", so
+			//   a failed call, no finding (never read as missing: success).
 			name: "wrong types",
 			files: map[string][]byte{"a.jsonl": []byte(lines(
 				strings.Replace(hit("wt-time-number"), `"2024-07-30T21:53:13Z"`, `1722376393`, 1),
@@ -171,10 +174,12 @@ func TestFaultsJSON(t *testing.T) {
 				strings.Replace(hit("wt-username-number"), `"userName":"bob"`, `"userName":7`, 1),
 				strings.Replace(hit("wt-eventname-number"), `"CreateAccessKey"`, `7`, 1),
 				`{"eventTime":{"t":1},"userIdentity":[],"requestParameters":"x","eventName":null}`,
+				strings.Replace(hit("wt-errorcode-number"), `"eventID"`, `"errorCode":403,"eventID"`, 1),
+				strings.Replace(hit("wt-errorcode-object"), `"eventID"`, `"errorCode":{"code":"AccessDenied"},"eventID"`, 1),
 			))},
 			want: want{
 				code:   exitOK,
-				counts: "files=1 members=0 records=5 no_time=2 evaluated=5 failed=0 skipped={} errors={} findings=2 rows=2",
+				counts: "files=1 members=0 records=7 no_time=2 evaluated=7 failed=0 skipped={} errors={} findings=2 rows=2",
 				rows:   []string{"wt-identity-string×1", "wt-time-number×1"},
 			},
 		},
@@ -246,8 +251,8 @@ func TestFaultsSizes(t *testing.T) {
 	big := strings.Replace(hit("big"), `"awsRegion"`, `"pad":"`+strings.Repeat("x", 5000)+`","awsRegion"`, 1)
 	runFaultCases(t, []faultCase{
 		{
-			// Over --max-record-bytes: an error for that record. JSON lines go
-			// on; a Records container ends there and the next file is read.
+			// Over --max-record-bytes: an error for that record, skipped to its
+			// end; JSON lines and Records containers go on.
 			name: "huge record",
 			args: []string{"--max-record-bytes", "4096"},
 			files: map[string][]byte{
@@ -257,12 +262,33 @@ func TestFaultsSizes(t *testing.T) {
 			},
 			want: want{
 				code:   exitIncomplete,
-				counts: "files=3 members=0 records=6 no_time=0 evaluated=4 failed=2 skipped={} errors={record_too_large:2} findings=4 rows=4",
+				counts: "files=3 members=0 records=7 no_time=0 evaluated=5 failed=2 skipped={} errors={record_too_large:2} findings=5 rows=5",
 				errs: []string{
 					"evaluate: read $DIR/a.jsonl#1: record_too_large: record too large: over 4096 bytes",
 					"evaluate: read $DIR/b.json#1: record_too_large: record too large: over 4096 bytes",
 				},
-				rows: []string{"cap-hit-0×1", "cap-hit-2×1", "cap-next-0×1", "cap-rec-0×1"},
+				rows: []string{"cap-hit-0×1", "cap-hit-2×1", "cap-next-0×1", "cap-rec-0×1", "cap-rec-2×1"},
+			},
+		},
+		{
+			// An oversized first line of a JSON-lines file: skipped to its end,
+			// the later lines are read (it used to end the file: one error,
+			// nothing else). The same for a huge first object in a file of
+			// pretty-printed objects.
+			name: "huge first line",
+			args: []string{"--max-record-bytes", "4096"},
+			files: map[string][]byte{
+				"a.jsonl": []byte(lines(big, hit("first-hit-1"), hit("first-hit-2"))),
+				"b.json":  []byte("{\n" + big[1:] + "\n" + hit("pretty-hit-1")),
+			},
+			want: want{
+				code:   exitIncomplete,
+				counts: "files=2 members=0 records=5 no_time=0 evaluated=3 failed=2 skipped={} errors={record_too_large:2} findings=3 rows=3",
+				errs: []string{
+					"evaluate: read $DIR/a.jsonl#0: record_too_large: record too large: over 4096 bytes",
+					"evaluate: read $DIR/b.json#0: record_too_large: record too large: over 4096 bytes",
+				},
+				rows: []string{"first-hit-1×1", "first-hit-2×1", "pretty-hit-1×1"},
 			},
 		},
 		{
@@ -283,7 +309,7 @@ func TestFaultsSizes(t *testing.T) {
 				counts: "files=2 members=0 records=4 no_time=0 evaluated=2 failed=2 skipped={} errors={json_syntax:2} findings=2 rows=2",
 				errs: []string{
 					"evaluate: read $DIR/a.jsonl#1: json_syntax: invalid character '[' exceeded max depth",
-					"evaluate: read $DIR/b.json#0: json_syntax: invalid character '[' exceeded max depth",
+					"evaluate: read $DIR/b.json#0: json_syntax: invalid character '[' exceeded max depth; the rest of the file (199999 bytes) was not read",
 				},
 				rows: []string{"deep-hit-0×1", "deep-hit-2×1"},
 			},

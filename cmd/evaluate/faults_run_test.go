@@ -61,7 +61,10 @@ func TestFaultsOutput(t *testing.T) {
 		r.check(t, want{code: exitOutput, counts: counts, rows: []string{"out-hit×1"}})
 	})
 	t.Run("--output in a directory that does not exist", func(t *testing.T) {
-		r := evaluateFaults(t, dir, runOpts{}, "--output", filepath.Join(dir, "no", "out.jsonl"), dir)
+		// (Outside the input directory: inside, it is refused before this;
+		// see TestFaultsOutputIsAnInput.)
+		outDir := t.TempDir()
+		r := evaluateFaults(t, outDir, runOpts{}, "--output", filepath.Join(outDir, "no", "out.jsonl"), dir)
 		if r.code != exitUsage || len(r.errs) != 1 || !strings.HasPrefix(r.errs[0], "evaluate: open output: report: output $DIR/no/out.jsonl: creating temp file: open $DIR/no/.out.jsonl.") {
 			t.Errorf("exit %d, errors %q", r.code, r.errs)
 		}
@@ -309,7 +312,7 @@ func TestFaultsErrorLinesAreEscaped(t *testing.T) {
 	r.check(t, want{
 		code:   exitIncomplete,
 		counts: "files=1 members=2 records=2 no_time=0 evaluated=1 failed=1 skipped={} errors={json_syntax:1} findings=1 rows=1",
-		errs:   []string{`evaluate: read $DIR/a.zip!evil\x1b[2J\nevaluate: all clear\r.json#0: json_syntax: invalid character 'b'`},
+		errs:   []string{`evaluate: read $DIR/a.zip!evil\x1b[2J\nevaluate: all clear\r.json#0: json_syntax: invalid character 'b'; the rest of the member (3 bytes) was not read`},
 		rows:   []string{"esc-good×1"},
 	})
 	if strings.ContainsAny(r.stderr, "\x1b\r") {
@@ -357,7 +360,7 @@ func TestFaultsFirstValue(t *testing.T) {
 		{"first line a broken object", `{"eventName": x}`, want{
 			code:   exitIncomplete,
 			counts: "files=1 members=0 records=1 no_time=0 evaluated=0 failed=1 skipped={} errors={json_syntax:1} findings=0 rows=0",
-			errs:   []string{"evaluate: read $DIR/a.jsonl#0: json_syntax: invalid character 'x' looking for beginning of value"},
+			errs:   []string{"evaluate: read $DIR/a.jsonl#0: json_syntax: invalid character 'x' looking for beginning of value; the rest of the file (462 bytes) was not read"},
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

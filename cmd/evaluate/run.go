@@ -34,6 +34,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
+	if err == nil && !cfg.version {
+		err = refuseWritingOverInputs(cfg)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "evaluate: %v\n", err)
 		return exitUsage

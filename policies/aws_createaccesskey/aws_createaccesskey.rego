@@ -125,10 +125,10 @@ is_create_access_key if {
 
 # b. The call succeeded: errorCode is absent or null (CloudTrail omits it on
 # success), or "success" (the Splunk Add-on fills it in, so data exported from
-# Splunk carries it). A non-string errorCode counts as missing, like every other
-# field. Any other string ("AccessDenied", "LimitExceededException", ...) is a
-# failed call: no key was created.
-succeeded if field(["errorCode"]) == null
+# Splunk carries it). Anything else is a failed call (no key was created): any
+# other string ("AccessDenied", ...) or type (403, an object). Unlike a mistyped
+# field elsewhere, a mistyped errorCode is not read as missing: it is present.
+succeeded if object.get(input, "errorCode", null) == null
 
 succeeded if input.errorCode == "success"
 

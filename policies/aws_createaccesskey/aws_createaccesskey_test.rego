@@ -133,11 +133,16 @@ test_b_miss_failed_calls if {
 	miss(with_({"errorCode": ""}))
 }
 
-# A non-string errorCode counts as missing, like any other field: the call is
-# taken as successful and the finding still says "success".
-test_b_error_code_wrong_type_counts_as_missing if {
-	hit(with_({"errorCode": 403})) == base_finding
-	hit(with_({"errorCode": {"code": "AccessDenied"}})) == base_finding
+# An errorCode of another type is not "absent": whatever wrote it, it says
+# the call did not plainly succeed, so no key is taken to have been created
+# (unlike other fields, which read as missing when wrongly typed).
+test_b_miss_error_code_wrong_type if {
+	miss(with_({"errorCode": 403}))
+	miss(with_({"errorCode": 0}))
+	miss(with_({"errorCode": false}))
+	miss(with_({"errorCode": {"code": "AccessDenied"}}))
+	miss(with_({"errorCode": {}}))
+	miss(with_({"errorCode": ["success"]}))
 }
 
 # ---------------------------------------------------------------------------
