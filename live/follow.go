@@ -88,7 +88,7 @@ func Follow(ctx context.Context, cfg FollowConfig, current func() *engine.Set, r
 	if err := addTree(cfg.Dir); err != nil {
 		return err
 	}
-	fmt.Fprintf(cfg.Log, "follow: watching %s with policy set %s (%d files already done)\n", cfg.Dir, current().Version(), len(st.Files))
+	fmt.Fprintf(cfg.Log, "follow: watching %s with policy set %s (%d files already done)\n", report.Printable(cfg.Dir), current().Version(), len(st.Files))
 
 	tick := time.NewTicker(max(cfg.Settle/4, 10*time.Millisecond))
 	defer tick.Stop()
@@ -181,7 +181,7 @@ func followFile(ctx context.Context, cfg FollowConfig, set *engine.Set, st *stat
 	if res.Interrupted {
 		return nil // not done: read again after a restart
 	}
-	fmt.Fprintf(cfg.Log, "follow: %s: %d records, %d findings, policy set %s\n", path, res.Evaluated+res.Failed, res.Findings, set.Version())
+	fmt.Fprintf(cfg.Log, "follow: %s: %d records, %d findings, policy set %s\n", report.Printable(path), res.Evaluated+res.Failed, res.Findings, set.Version())
 	st.Files[key] = fileState{Size: info.Size(), ModTime: info.ModTime(), Done: time.Now().UTC(), PolicyVersion: set.Version(), Findings: res.Findings, Failed: res.Failed}
 	return st.save(cfg.StateFile)
 }

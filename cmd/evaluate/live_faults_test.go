@@ -1,0 +1,100 @@
+package main
+
+// Faults of the live modes, end to end through run(): one test per row of
+// the README's "Watch and follow" fault catalogue. Each runs the command in
+// the background on real temp dirs watched by real fsnotify, drives it by
+// changing files, and asserts what a person sees on stdout and stderr.
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// rawControl returns the first line of s holding a control byte other than
+// the newline that ends it and the tabs that indent it, or "".
+func rawControl(s string) string {
+	for l := range strings.Lines(s) {
+		body := strings.TrimLeft(strings.TrimSuffix(l, "\n"), "\t ")
+		for i := 0; i < len(body); i++ {
+			if c := body[i]; c < 0x20 || c == 0x7f {
+				return l
+			}
+		}
+	}
+	return ""
+}
+
+// startsLine reports whether some line of s starts with prefix.
+func startsLine(s, prefix string) bool {
+	for l := range strings.Lines(s) {
+		if strings.HasPrefix(l, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestLiveFollowEscapesFileNames(t *testing.T) {
+	in := t.TempDir()
+	// ESC, a cursor move and a newline: unescaped, the log line would end
+	// early and a second line would say the run is clean.
+	name := "evil\x1b[1A\x1b[2K\rfollow: all clear\n.json"
+	if err := os.WriteFile(filepath.Join(in, name), []byte(hit("esc-1")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, stop := background(t, "--follow", in, "--settle", "50ms", "--now", "2026-11-26T00:00:00Z")
+	waitFor(t, stderr, `evil\x1b[1A\x1b[2K\rfollow: all clear\n.json: 1 records`)
+	if code := stop(); code != exitOK {
+		t.Errorf("exit %d, want 0", code)
+	}
+	if l := rawControl(stderr.String()); l != "" {
+		t.Errorf("a raw control byte reached stderr: %q", l)
+	}
+	if startsLine(stderr.String(), "follow: all clear") || startsLine(stderr.String(), ".json") {
+		t.Errorf("a file name forged a line:\n%s", stderr.String())
+	}
+}
+
+// hostileRego is a policy file that does not parse, whose bad line holds a
+// carriage return and escape sequences: OPA echoes the line in its error
+// (after the carriage return).
+const hostileRego = "package detections.hostile\n\nx := {\r\x1b[2Kevaluate: all clear\x1b[8m\n"
+
+func TestLivePolicyErrorsAreEscaped(t *testing.T) {
+	t.Run("at start", func(t *testing.T) {
+		dir := copyPolicies(t)
+		if err := os.WriteFile(filepath.Join(dir, "aws_createaccesskey", "hostile.rego"), []byte(hostileRego), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, mode := range [][]string{{"--watch", filepath.Join(fixtures, "edge")}, {"--follow", t.TempDir()}} {
+			r := evaluate(t, "", append([]string{"--policies", dir}, mode...)...)
+			if r.code != exitUsage {
+				t.Errorf("%s: exit %d, want 2", mode[0], r.code)
+			}
+			if !strings.Contains(r.stderr, `rego_parse_error`) || !strings.Contains(r.stderr, `\x1b[2Kevaluate: all clear\x1b[8m`) {
+				t.Errorf("%s: the error does not show the escaped line:\n%s", mode[0], r.stderr)
+			}
+			if l := rawControl(r.stderr); l != "" {
+				t.Errorf("%s: a raw control byte reached stderr: %q", mode[0], l)
+			}
+		}
+	})
+	t.Run("on reload", func(t *testing.T) {
+		dir := copyPolicies(t)
+		_, stderr, stop := background(t, "--watch", "--policies", dir, "--now", "2026-11-26T00:00:00Z",
+			"--format", "jsonl", filepath.Join(fixtures, "stratus-red-team"))
+		waitFor(t, stderr, "watching for policy and filter changes")
+		replaceFile(t, filepath.Join(dir, "aws_createaccesskey", "hostile.rego"), hostileRego)
+		waitFor(t, stderr, "reload failed; still using policy set")
+		waitFor(t, stderr, `\x1b[2Kevaluate: all clear\x1b[8m`)
+		stop()
+		if l := rawControl(stderr.String()); l != "" {
+			t.Errorf("a raw control byte reached stderr: %q", l)
+		}
+		if startsLine(stderr.String(), "evaluate: all clear") {
+			t.Errorf("a policy line forged a line:\n%s", stderr.String())
+		}
+	})
+}
