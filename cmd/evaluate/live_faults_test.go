@@ -68,16 +68,19 @@ func TestLivePolicyErrorsAreEscaped(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "aws_createaccesskey", "hostile.rego"), []byte(hostileRego), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		for _, mode := range [][]string{{"--watch", filepath.Join(fixtures, "edge")}, {"--follow", t.TempDir()}} {
+		for _, mode := range [][]string{{"--watch", filepath.Join(fixtures, "edge")}, {"--follow", t.TempDir()}, {"(batch)", filepath.Join(fixtures, "edge")}} {
+			if mode[0] == "(batch)" {
+				mode = mode[1:]
+			}
 			r := evaluate(t, "", append([]string{"--policies", dir}, mode...)...)
 			if r.code != exitUsage {
-				t.Errorf("%s: exit %d, want 2", mode[0], r.code)
+				t.Errorf("%s: exit %d, want 2", mode, r.code)
 			}
 			if !strings.Contains(r.stderr, `rego_parse_error`) || !strings.Contains(r.stderr, `\x1b[2Kevaluate: all clear\x1b[8m`) {
-				t.Errorf("%s: the error does not show the escaped line:\n%s", mode[0], r.stderr)
+				t.Errorf("%s: the error does not show the escaped line:\n%s", mode, r.stderr)
 			}
 			if l := rawControl(r.stderr); l != "" {
-				t.Errorf("%s: a raw control byte reached stderr: %q", mode[0], l)
+				t.Errorf("%s: a raw control byte reached stderr: %q", mode, l)
 			}
 		}
 	})
