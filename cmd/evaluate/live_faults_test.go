@@ -101,3 +101,118 @@ func TestLivePolicyErrorsAreEscaped(t *testing.T) {
 		}
 	})
 }
+
+// TestLiveFollowRootReplaced: --follow keeps seeing new files when its
+// directory is given as a symlink, deleted and made again, swapped with mv,
+// or replaced by a symlink; files already in a new directory are read too.
+func TestLiveFollowRootReplaced(t *testing.T) {
+	mkdir := func(t *testing.T, p string) {
+		t.Helper()
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mv := func(t *testing.T, from, to string) {
+		t.Helper()
+		if err := os.Rename(from, to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name    string
+		root    func(t *testing.T, base string) string            // makes --follow DIR
+		replace func(t *testing.T, base, root string) (in string) // replaces it; returns where new files go
+		waiting bool                                              // the new directory holds waiting.json
+	}{
+		{
+			name: "given as a symlink",
+			root: func(t *testing.T, base string) string {
+				mkdir(t, filepath.Join(base, "real"))
+				if err := os.Symlink(filepath.Join(base, "real"), filepath.Join(base, "trail")); err != nil {
+					t.Fatal(err)
+				}
+				return filepath.Join(base, "trail")
+			},
+			replace: func(t *testing.T, base, root string) string { return root },
+		},
+		{
+			name: "deleted and made again",
+			root: func(t *testing.T, base string) string {
+				mkdir(t, filepath.Join(base, "trail"))
+				return filepath.Join(base, "trail")
+			},
+			replace: func(t *testing.T, base, root string) string {
+				if err := os.RemoveAll(root); err != nil {
+					t.Fatal(err)
+				}
+				mkdir(t, root)
+				return root
+			},
+		},
+		{
+			name: "swapped with mv",
+			root: func(t *testing.T, base string) string {
+				mkdir(t, filepath.Join(base, "trail"))
+				return filepath.Join(base, "trail")
+			},
+			replace: func(t *testing.T, base, root string) string {
+				mkdir(t, filepath.Join(base, "next"))
+				writeLog(t, filepath.Join(base, "next", "waiting.json"), "waiting-1")
+				mv(t, root, filepath.Join(base, "old"))
+				mv(t, filepath.Join(base, "next"), root)
+				return root
+			},
+			waiting: true,
+		},
+		{
+			name: "replaced by a symlink",
+			root: func(t *testing.T, base string) string {
+				mkdir(t, filepath.Join(base, "trail"))
+				return filepath.Join(base, "trail")
+			},
+			replace: func(t *testing.T, base, root string) string {
+				mkdir(t, filepath.Join(base, "other"))
+				mv(t, root, filepath.Join(base, "old"))
+				if err := os.Symlink(filepath.Join(base, "other"), root); err != nil {
+					t.Fatal(err)
+				}
+				return root
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := t.TempDir()
+			root := tt.root(t, base)
+			writeLog(t, filepath.Join(root, "first.json"), "first-1")
+			stdout, stderr, stop := background(t, "--follow", root, "--settle", "50ms", "--now", "2026-11-26T00:00:00Z")
+			waitFor(t, stderr, "first.json: 1 records")
+			in := tt.replace(t, base, root)
+			day := filepath.Join(in, "2024", "08", "01")
+			mkdir(t, day)
+			writeLog(t, filepath.Join(day, "late.json"), "late-1")
+			waitFor(t, stderr, filepath.Join(root, "2024", "08", "01", "late.json")+": 1 records")
+			if tt.waiting {
+				waitFor(t, stderr, filepath.Join(root, "waiting.json")+": 1 records")
+			}
+			if code := stop(); code != exitOK {
+				t.Errorf("exit %d, want 0", code)
+			}
+			for _, id := range []string{"first-1", "late-1"} {
+				if !strings.Contains(stdout.String(), `"eventID":"`+id+`"`) {
+					t.Errorf("no finding for %s:\n%s", id, stdout.String())
+				}
+			}
+		})
+	}
+}
+
+// writeLog writes a JSON-lines file of one record, reported by
+// aws_createaccesskey with eventID id, by rename (as aws s3 sync does).
+func writeLog(t *testing.T, path, id string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	replaceFile(t, path, hit(id)+"\n")
+}
