@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sync/atomic"
 	"time"
 
-	"github.com/fsnotify/fsnotify"
+	"github.com/trailhunt/trailhunt/internal/treewatch"
 )
 
 // Reload is the outcome of one attempt to reload a watched policy set.
@@ -32,12 +29,14 @@ type Reload struct {
 // lists, and replaces it when they change. The swap is atomic: an
 // evaluation that has a Set finishes with it; Current returns the new one
 // from the moment it is complete. A set that fails to load never becomes
-// current.
+// current. The directory is watched through internal/treewatch: given as a
+// symlink, removed and made again, moved away and replaced (by a copy or a
+// symlink), it is watched again and reloaded.
 type Watcher struct {
 	cfg      Config
 	debounce time.Duration
 	cur      atomic.Pointer[Set]
-	fsw      *fsnotify.Watcher
+	tree     *treewatch.Watcher
 	onReload func(Reload)
 	done     chan struct{}
 }
@@ -52,45 +51,45 @@ const DefaultDebounce = 150 * time.Millisecond
 var ErrNotWatchable = errors.New("the embedded policy set cannot be watched: use --policies DIR")
 
 // Watch loads the set described by cfg (cfg.PolicyDir is required) and
-// watches its directory (recursively, new subdirectories included) and its
-// filter paths. onReload, when set, is called after every reload attempt,
-// from the watching goroutine. Watching stops when ctx is done; Wait waits
-// for that.
+// watches its directory (recursively, new subdirectories included, and its
+// replacement) and its filter paths. onReload, when set, is called after
+// every reload attempt, from the watching goroutine. Watching stops when
+// ctx is done; Wait waits for that.
 func Watch(ctx context.Context, cfg Config, debounce time.Duration, onReload func(Reload)) (*Watcher, error) {
+	return watch(ctx, cfg, debounce, 0, onReload)
+}
+
+// watch is Watch with the root's poll interval (0: the default), which
+// tests shorten.
+func watch(ctx context.Context, cfg Config, debounce, poll time.Duration, onReload func(Reload)) (*Watcher, error) {
 	if cfg.PolicyDir == "" {
 		return nil, ErrNotWatchable
 	}
 	if debounce <= 0 {
 		debounce = DefaultDebounce
 	}
-	fsw, err := fsnotify.NewWatcher()
-	if err != nil {
-		return nil, fmt.Errorf("watch policies: %w", err)
-	}
-	w := &Watcher{cfg: cfg, debounce: debounce, fsw: fsw, onReload: onReload, done: make(chan struct{})}
 	// Watch before the first load, so that no change between the two is
 	// missed.
-	if err := w.addTree(cfg.PolicyDir); err != nil {
-		fsw.Close()
-		return nil, err
-	}
-	for _, p := range cfg.FilterPaths {
-		dir := p
-		if info, err := os.Stat(p); err == nil && !info.IsDir() {
-			dir = filepath.Dir(p) // editors replace files by rename: watch the folder
-		}
-		if err := fsw.Add(dir); err != nil {
-			fsw.Close()
-			return nil, fmt.Errorf("watch filters %s: %w", dir, err)
-		}
+	tctx, stop := context.WithCancel(ctx)
+	tree, err := treewatch.New(tctx, cfg.PolicyDir, treewatch.Options{Extra: cfg.FilterPaths, Poll: poll})
+	if err != nil {
+		stop()
+		return nil, fmt.Errorf("watch policies: %w", err)
 	}
 	set, err := Load(ctx, cfg)
 	if err != nil {
-		fsw.Close()
+		stop()
+		tree.Wait()
 		return nil, err
 	}
+	w := &Watcher{cfg: cfg, debounce: debounce, tree: tree, onReload: onReload, done: make(chan struct{})}
 	w.cur.Store(set)
-	go w.loop(ctx)
+	go func() {
+		defer close(w.done)
+		defer tree.Wait()
+		defer stop()
+		w.loop(ctx)
+	}()
 	return w, nil
 }
 
@@ -100,23 +99,7 @@ func (w *Watcher) Current() *Set { return w.cur.Load() }
 // Wait blocks until the watcher has stopped (its context is done).
 func (w *Watcher) Wait() { <-w.done }
 
-func (w *Watcher) addTree(root string) error {
-	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return fmt.Errorf("watch policies %s: %w", p, err)
-		}
-		if d.IsDir() {
-			if err := w.fsw.Add(p); err != nil {
-				return fmt.Errorf("watch policies %s: %w", p, err)
-			}
-		}
-		return nil
-	})
-}
-
 func (w *Watcher) loop(ctx context.Context) {
-	defer close(w.done)
-	defer w.fsw.Close()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	pending, failed := false, false
@@ -125,17 +108,12 @@ func (w *Watcher) loop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case ev, ok := <-w.fsw.Events:
-			if !ok {
-				return
-			}
-			w.event(ev)
+		case <-w.tree.Events():
+			// Any change, the root replaced, or gone (the reload then
+			// fails and says why; its return reloads again).
 			pending = true
 			timer.Reset(w.debounce)
-		case err, ok := <-w.fsw.Errors:
-			if !ok {
-				return
-			}
+		case err := <-w.tree.Errors():
 			w.report(Reload{Previous: w.Current().Version(), Err: fmt.Errorf("watch policies: %w", err)})
 		case <-timer.C:
 			if !pending {
@@ -149,11 +127,7 @@ func (w *Watcher) loop(ctx context.Context) {
 			// over: drop what was read and wait for quiet again, so that a
 			// burst is never seen half done.
 			select {
-			case ev, ok := <-w.fsw.Events:
-				if !ok {
-					return
-				}
-				w.event(ev)
+			case <-w.tree.Events():
 				pending = true
 				timer.Reset(w.debounce)
 				continue
@@ -172,16 +146,6 @@ func (w *Watcher) loop(ctx context.Context) {
 				failed = false
 			}
 			w.report(r)
-		}
-	}
-}
-
-// event handles one file-system event: a new folder (a new detection) is
-// watched, with what is already in it, before the reload.
-func (w *Watcher) event(ev fsnotify.Event) {
-	if ev.Has(fsnotify.Create) {
-		if info, err := os.Stat(ev.Name); err == nil && info.IsDir() {
-			_ = w.addTree(ev.Name)
 		}
 	}
 }

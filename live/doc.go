@@ -10,6 +10,8 @@
 //   - Watch keeps the records in memory only within its byte budget; when
 //     they do not fit it says so and re-reads the inputs on every change, so
 //     results are always those of a full evaluation;
+//   - both keep watching when the watched directory is replaced (made again,
+//     moved, a symlink pointed elsewhere: internal/treewatch), and say so;
 //   - Follow records a file in its state only after the file's findings have
 //     been written, so a restart never loses findings (it may repeat the
 //     findings of the one file being processed at a crash, never skip them).

@@ -14,6 +14,7 @@ import (
 	"github.com/fsnotify/fsnotify"
 
 	"github.com/trailhunt/trailhunt/engine"
+	"github.com/trailhunt/trailhunt/internal/treewatch"
 	"github.com/trailhunt/trailhunt/loader"
 	"github.com/trailhunt/trailhunt/report"
 	"github.com/trailhunt/trailhunt/sweep"
@@ -29,6 +30,8 @@ type FollowConfig struct {
 	Out       io.Writer   // findings, one JSON line each
 	Log       io.Writer   // one line per file done, reloads
 	OnError   func(error) // read and evaluation errors
+
+	poll time.Duration // how often the root is checked without an event; 0: treewatch.DefaultPoll
 }
 
 // DefaultSettle is how long a file must stay unchanged before it is read.
@@ -63,32 +66,35 @@ func Follow(ctx context.Context, cfg FollowConfig, current func() *engine.Set, r
 	if err != nil {
 		return err
 	}
-	fsw, err := fsnotify.NewWatcher()
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	tree, err := treewatch.New(ctx, cfg.Dir, treewatch.Options{Poll: cfg.poll})
 	if err != nil {
 		return fmt.Errorf("follow %s: %w", cfg.Dir, err)
 	}
-	defer fsw.Close()
+	defer func() { stop(); tree.Wait() }()
 
 	// seen: candidate files and when they last changed.
 	seen := map[string]time.Time{}
-	addTree := func(root string) error {
-		return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return fmt.Errorf("follow %s: %w", p, err)
-			}
-			if d.IsDir() {
-				return fsw.Add(p)
-			}
-			if d.Type().IsRegular() && !partial(p) && !sameFile(p, cfg.StateFile) {
-				seen[p] = time.Time{} // already there: complete unless it changes
+	candidate := func(p string, changed time.Time) {
+		if !partial(p) && !sameFile(p, cfg.StateFile) {
+			seen[p] = changed
+		}
+	}
+	// listTree makes every regular file under the root a candidate.
+	listTree := func(changed time.Time) error {
+		return treewatch.Walk(cfg.Dir, func(p string, d fs.DirEntry) error {
+			if d.Type().IsRegular() {
+				candidate(p, changed)
 			}
 			return nil
 		})
 	}
-	if err := addTree(cfg.Dir); err != nil {
-		return err
+	// Files already there are complete unless they change.
+	if err := listTree(time.Time{}); err != nil {
+		return fmt.Errorf("follow %s: %w", cfg.Dir, err)
 	}
-	fmt.Fprintf(cfg.Log, "follow: watching %s with policy set %s (%d files already done)\n", cfg.Dir, current().Version(), len(st.Files))
+	fmt.Fprintf(cfg.Log, "follow: watching %s with policy set %s (%d files already done)\n", report.Printable(cfg.Dir), current().Version(), len(st.Files))
 
 	tick := time.NewTicker(max(cfg.Settle/4, 10*time.Millisecond))
 	defer tick.Stop()
@@ -121,30 +127,30 @@ func Follow(ctx context.Context, cfg FollowConfig, current func() *engine.Set, r
 			} else {
 				fmt.Fprintf(cfg.Log, "follow: policy set %s -> %s\n", r.Previous, r.Set.Version())
 			}
-		case ev, ok := <-fsw.Events:
-			if !ok {
-				return nil
-			}
-			if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
-				delete(seen, ev.Name)
-				continue
-			}
-			info, err := os.Lstat(ev.Name)
-			if err != nil {
-				continue
-			}
-			switch {
-			case info.IsDir():
-				if err := addTree(ev.Name); err != nil && cfg.OnError != nil {
+		case ev := <-tree.Events():
+			switch ev.Kind {
+			case treewatch.Gone:
+				clear(seen)
+				fmt.Fprintf(cfg.Log, "follow: %s is gone; waiting for it to come back\n", report.Printable(cfg.Dir))
+			case treewatch.Reset:
+				// A new root (made again, swapped with mv, a symlink
+				// pointed elsewhere), or events were lost: what is in it
+				// is read once settled, unless the state has it done.
+				fmt.Fprintf(cfg.Log, "follow: %s was replaced, made again or lost events; listing it again\n", report.Printable(cfg.Dir))
+				clear(seen)
+				if err := listTree(time.Now()); err != nil && cfg.OnError != nil {
 					cfg.OnError(err)
 				}
-			case info.Mode().IsRegular() && !partial(ev.Name) && !sameFile(ev.Name, cfg.StateFile):
-				seen[ev.Name] = time.Now()
+			case treewatch.Changed:
+				if ev.Op.Has(fsnotify.Remove) || ev.Op.Has(fsnotify.Rename) {
+					delete(seen, ev.Name)
+					continue
+				}
+				if info, err := os.Lstat(ev.Name); err == nil && info.Mode().IsRegular() {
+					candidate(ev.Name, time.Now())
+				}
 			}
-		case err, ok := <-fsw.Errors:
-			if !ok {
-				return nil
-			}
+		case err := <-tree.Errors():
 			if cfg.OnError != nil {
 				cfg.OnError(fmt.Errorf("follow %s: %w", cfg.Dir, err))
 			}
@@ -181,7 +187,7 @@ func followFile(ctx context.Context, cfg FollowConfig, set *engine.Set, st *stat
 	if res.Interrupted {
 		return nil // not done: read again after a restart
 	}
-	fmt.Fprintf(cfg.Log, "follow: %s: %d records, %d findings, policy set %s\n", path, res.Evaluated+res.Failed, res.Findings, set.Version())
+	fmt.Fprintf(cfg.Log, "follow: %s: %d records, %d findings, policy set %s\n", report.Printable(path), res.Evaluated+res.Failed, res.Findings, set.Version())
 	st.Files[key] = fileState{Size: info.Size(), ModTime: info.ModTime(), Done: time.Now().UTC(), PolicyVersion: set.Version(), Findings: res.Findings, Failed: res.Failed}
 	return st.save(cfg.StateFile)
 }

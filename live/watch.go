@@ -122,6 +122,11 @@ func detectionMap(set *engine.Set) map[string]trail.Detection {
 	return m
 }
 
+// indent renders a message of several lines (a policy load error) as a
+// block under a log line: escaped line by line (the error quotes policy
+// source lines, control bytes and all), every line indented, so that no
+// line of it can pass for a log line of its own.
 func indent(s string) string {
-	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ")
+	s = report.PrintableLines(strings.TrimRight(s, "\n"))
+	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"io"
+	"strings"
 
 	"github.com/trailhunt/trailhunt/trail"
 )
@@ -31,3 +32,20 @@ func WriteFinding(w io.Writer, cfg Config, f trail.Finding) error {
 // format characters escaped, as the table shows values: safe to print to a
 // terminal on one line.
 func Printable(s string) string { return sanitize(s) }
+
+// PrintableLines is Printable for a message of several lines, such as a
+// policy load error that quotes the offending source lines: each line is
+// escaped on its own and the line breaks are kept, as are the tabs and
+// spaces that indent a line. No line can hold a control byte.
+func PrintableLines(s string) string {
+	var b strings.Builder
+	for i, l := range strings.Split(s, "\n") {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		body := strings.TrimLeft(l, " \t")
+		b.WriteString(l[:len(l)-len(body)])
+		b.WriteString(sanitize(body))
+	}
+	return b.String()
+}

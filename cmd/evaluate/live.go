@@ -25,14 +25,14 @@ func runLive(ctx context.Context, cfg config, ecfg engine.Config, stdin io.Reade
 			}
 		})
 		if err != nil {
-			fmt.Fprintf(stderr, "evaluate: %v\n", err)
+			fmt.Fprintf(stderr, "evaluate: %s\n", report.PrintableLines(err.Error()))
 			return exitUsage
 		}
 		current = w.Current
 	} else {
 		set, err := engine.Load(ctx, ecfg)
 		if err != nil {
-			fmt.Fprintf(stderr, "evaluate: %v\n", err)
+			fmt.Fprintf(stderr, "evaluate: %s\n", report.PrintableLines(err.Error()))
 			return exitUsage
 		}
 		current = func() *engine.Set { return set }
@@ -68,10 +68,10 @@ func runLive(ctx context.Context, cfg config, ecfg engine.Config, stdin io.Reade
 	case err == nil:
 		return exitOK
 	case errors.Is(err, live.ErrOutput):
-		fmt.Fprintf(stderr, "evaluate: %v\n", err)
+		fmt.Fprintf(stderr, "evaluate: %s\n", report.Printable(err.Error()))
 		return exitOutput
 	default:
-		fmt.Fprintf(stderr, "evaluate: %v\n", err)
+		fmt.Fprintf(stderr, "evaluate: %s\n", report.Printable(err.Error()))
 		return exitUsage
 	}
 }

@@ -54,7 +54,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	set, err := engine.Load(ctx, ecfg)
 	if err != nil {
-		fmt.Fprintf(stderr, "evaluate: %v\n", err)
+		fmt.Fprintf(stderr, "evaluate: %s\n", report.PrintableLines(err.Error())) // OPA quotes policy source lines
 		return exitUsage
 	}
 	if cfg.version {
