@@ -104,7 +104,7 @@ type summary struct {
 // recordSkips are the skip reasons that concern records; the others
 // (digest, empty, unsafe_path, ...) concern files and archive members, which
 // are not records.
-var recordSkips = []string{"outside_time_window", "no_time_in_window"}
+var recordSkips = []string{"outside_time_window", "no_time_in_window", "interrupted"}
 
 // decodeSummary reads a --summary file and asserts the bookkeeping
 // invariant: every record read was evaluated, failed, or skipped by a
