@@ -14,6 +14,10 @@ import (
 )
 
 func main() {
+	// A closed stdout (| head) is an error to report, exit 4 with the
+	// summary on stderr, not a silent death by SIGPIPE: ignored, a write to
+	// a closed pipe returns EPIPE.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, cancel := context.WithCancel(context.Background())
 	go onInterrupt(cancel)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)

@@ -228,3 +228,58 @@ func TestSignalSecondInterruptExitsAtOnce(t *testing.T) {
 		t.Errorf("stderr does not say why it stopped:\n%s", stderr.String())
 	}
 }
+
+// TestSignalClosedStdout: results piped into a reader that has gone (| head)
+// cannot be written: exit 4 with the error and the summary on stderr, never a
+// silent death by SIGPIPE (exit 141), in a batch run and in --follow.
+func TestSignalClosedStdout(t *testing.T) {
+	exe := evaluateBinary(t)
+	in := writeFiles(t, map[string][]byte{"a.json": []byte(wrap(hit("pipe-hit-0"), hit("pipe-hit-1")))})
+	for _, c := range []struct {
+		name    string
+		args    []string
+		wantErr string   // a line of stderr
+		also    []string // substrings of stderr
+	}{
+		{"batch", append(slices.Clone(faultArgs), in), "evaluate: write results: write jsonl: write /dev/stdout: broken pipe",
+			[]string{"records    2 read: 2 evaluated, 0 failed", "findings   2 shown in 2 rows"}},
+		{"follow", []string{"--follow", in, "--settle", "10ms"}, "evaluate: write output: findings: ", []string{"broken pipe"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Close() // the reader is gone before anything is written
+			cmd := exec.Command(exe, c.args...)
+			cmd.Stdout = w
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			w.Close()
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			var err2 error
+			select {
+			case err2 = <-done:
+			case <-time.After(60 * time.Second):
+				cmd.Process.Kill()
+				<-done
+				t.Fatalf("still running 60 s later; stderr:\n%s", stderr.String())
+			}
+			if code := childExit(t, err2); code != exitOutput {
+				t.Fatalf("exit %d, want %d (a negative code is the signal that killed it); stderr:\n%s", code, exitOutput, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), c.wantErr) {
+				t.Errorf("stderr lacks %q:\n%s", c.wantErr, stderr.String())
+			}
+			for _, s := range c.also {
+				if !strings.Contains(stderr.String(), s) {
+					t.Errorf("stderr lacks %q:\n%s", s, stderr.String())
+				}
+			}
+		})
+	}
+}
