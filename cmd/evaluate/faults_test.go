@@ -2,8 +2,11 @@ package main
 
 // Hostile and broken input, end to end through run(): one subtest per row of
 // the README's fault catalogue (faults_input_test.go: what is read;
-// faults_run_test.go: output, policies, filters, interrupts; this file: the
-// shared helpers). Each asserts the exit code, the exact summary counts (read
+// faults_sizes_test.go: size and depth; faults_run_test.go: output,
+// policies, filters, interrupts; faults_sandbox_test.go: what policies may
+// reach; faults_clobber_test.go: outputs naming inputs; signals_test.go:
+// signals and closed pipes, through the built binary; this file: the shared
+// helpers). Each asserts the exit code, the exact summary counts (read
 // back from --summary), the exact error lines on stderr (naming file, archive
 // member and record index), the result rows, and the bookkeeping invariant
 // records = evaluated + failed + record-level skips on every summary.
