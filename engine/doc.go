@@ -12,6 +12,9 @@
 //     error in one detection never hides another detection's finding;
 //   - builtin errors are errors (strict mode): a record whose evaluation
 //     failed is reported, never read as "no finding";
+//   - an evaluation stops at its per-record deadline (ErrTimeout) or as soon
+//     as its context is done (an interrupt: the context's error), whichever
+//     comes first;
 //   - policies cannot reach outside the process or depend on the host: the
 //     capabilities they compile against leave out every builtin OPA marks
 //     non-deterministic or that can do I/O (http.send, net.lookup_ip_addr,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -99,10 +100,10 @@ func (d *detection) evaluate(ctx context.Context, input ast.Value, now time.Time
 	if err := ctx.Err(); err != nil {
 		return trail.Finding{}, false, err
 	}
-	// One cancel per evaluation, fired by a timer: cheaper than letting OPA
-	// start a goroutine to watch ctx on every call, and it gives each record
-	// its own deadline. Interrupts are seen between records (above).
-	cancel := topdown.NewCancel()
+	// One cancel per evaluation, fired by a timer or by ctx: cheaper than
+	// letting OPA start a goroutine to watch ctx on every call, and it gives
+	// each record its own deadline.
+	cancel := &evalCancel{ctx: ctx}
 	var timer *time.Timer
 	if timeout > 0 {
 		timer = time.AfterFunc(timeout, cancel.Cancel)
@@ -118,6 +119,9 @@ func (d *detection) evaluate(ctx context.Context, input ast.Value, now time.Time
 	}
 	if err != nil {
 		if topdown.IsCancel(err) {
+			if err := ctx.Err(); err != nil && !cancel.timedOut.Load() {
+				return trail.Finding{}, false, err // interrupted
+			}
 			return trail.Finding{}, false, fmt.Errorf("%w (%s)", ErrTimeout, timeout)
 		}
 		return trail.Finding{}, false, err
@@ -149,6 +153,17 @@ func (d *detection) evaluate(ctx context.Context, input ast.Value, now time.Time
 	}
 	return trail.Finding{Detection: d.meta.ID, Values: values, Extra: extraValues, SuppressedBy: d.suppress.match(values)}, true, nil
 }
+
+// evalCancel stops one evaluation when its deadline passes (Cancel, from
+// a timer) or when ctx is done (an interrupt): OPA polls Cancelled between
+// steps, and ctx.Err is an atomic load.
+type evalCancel struct {
+	ctx      context.Context
+	timedOut atomic.Bool
+}
+
+func (c *evalCancel) Cancel()         { c.timedOut.Store(true) }
+func (c *evalCancel) Cancelled() bool { return c.timedOut.Load() || c.ctx.Err() != nil }
 
 // values reads the finding's values of keys, checked against the contract
 // (every key present, values strings or null), in the order of keys.

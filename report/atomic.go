@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // AtomicFile is an output file that appears complete or not at all. Create
@@ -86,9 +87,44 @@ func CreateAtomic(path string) (*AtomicFile, error) {
 				return nil, fmt.Errorf("report: output %s: %w", path, err)
 			}
 		}
+		pending.add(tmp)
 		return &AtomicFile{path: dest, tmp: tmp, f: f}, nil
 	}
 	return nil, fmt.Errorf("report: output %s: could not pick a free temp file name", path)
+}
+
+// pending are the temp files of AtomicFiles neither committed nor aborted,
+// for RemoveTempFiles.
+var pending = tempFiles{m: map[string]struct{}{}}
+
+type tempFiles struct {
+	mu sync.Mutex
+	m  map[string]struct{}
+}
+
+func (t *tempFiles) add(name string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.m[name] = struct{}{}
+}
+
+func (t *tempFiles) remove(name string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.m, name)
+}
+
+// RemoveTempFiles removes the temp file of every AtomicFile neither
+// committed nor aborted yet, leaving their destinations as they were. It is
+// for a process about to exit at once (a second Ctrl-C), and is safe to
+// call while other goroutines write: their later writes and commits fail.
+func RemoveTempFiles() {
+	pending.mu.Lock()
+	defer pending.mu.Unlock()
+	for name := range pending.m {
+		os.Remove(name)
+		delete(pending.m, name)
+	}
 }
 
 // isSpecialPath reports paths that name a process's file descriptors or
@@ -155,6 +191,7 @@ func (f *AtomicFile) Commit() error {
 			err = fmt.Errorf("report: output %s: %w", f.path, rerr)
 		}
 	}
+	defer pending.remove(f.tmp)
 	if err != nil {
 		os.Remove(f.tmp)
 		return err
@@ -191,6 +228,7 @@ func (f *AtomicFile) Abort() error {
 		}
 		return nil
 	}
+	defer pending.remove(f.tmp)
 	if err := os.Remove(f.tmp); err != nil {
 		return fmt.Errorf("report: output %s: removing temp file: %w", f.path, err)
 	}

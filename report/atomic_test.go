@@ -272,3 +272,41 @@ func TestAtomicFIFOIsWrittenDirectly(t *testing.T) {
 		t.Errorf("directory holds %v, want the FIFO only", names)
 	}
 }
+
+// RemoveTempFiles (a second Ctrl-C) removes the temp files of outputs not
+// yet committed or aborted, and only those: the destinations keep what they
+// had, a committed file stays, and the interrupted output cannot be
+// committed afterwards.
+func TestAtomicRemoveTempFiles(t *testing.T) {
+	dir := t.TempDir()
+	done := filepath.Join(dir, "done.jsonl")
+	committed := mustCreate(t, done)
+	mustWrite(t, committed, "complete\n")
+	if err := committed.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	old := filepath.Join(dir, "old.jsonl")
+	if err := os.WriteFile(old, []byte("previous\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, b := mustCreate(t, old), mustCreate(t, filepath.Join(dir, "new.jsonl"))
+	mustWrite(t, a, "partial")
+	if got := len(dirList(t, dir)); got != 4 {
+		t.Fatalf("%d entries before, want 4 (two outputs, two temp files): %v", got, dirList(t, dir))
+	}
+	RemoveTempFiles()
+	if got, want := dirList(t, dir), []string{"done.jsonl", "old.jsonl"}; !slices.Equal(got, want) {
+		t.Errorf("after RemoveTempFiles: %v, want %v", got, want)
+	}
+	if got := readFile(t, old); got != "previous\n" {
+		t.Errorf("old.jsonl = %q", got)
+	}
+	if err := a.Commit(); err == nil {
+		t.Error("Commit after RemoveTempFiles succeeded")
+	}
+	b.Abort()         // its temp file is gone already: nothing to do, no panic
+	RemoveTempFiles() // nothing left: a no-op
+	if got := len(dirList(t, dir)); got != 2 {
+		t.Errorf("%d entries at the end, want 2: %v", got, dirList(t, dir))
+	}
+}

@@ -15,9 +15,10 @@
 //     progress total), the number of workers (per worker, at most three
 //     batches of 1 MiB: one being filled, one queued, one being evaluated)
 //     and distinct result rows, never with the number of records;
-//   - a cancelled context stops the run promptly: no more is read, and the
-//     records already read (a few batches) are evaluated; the result says
-//     so.
+//   - a cancelled context stops the run promptly: no more is read, the
+//     evaluations under way are stopped (engine.Set cancels them) and the
+//     records read but not evaluated are skipped as SkipInterrupted, their
+//     partial findings dropped; the result says so.
 package sweep
 
 import (
@@ -72,6 +73,9 @@ const ReasonUnknown = "unknown"
 const (
 	SkipOutsideWindow = "outside_time_window"
 	SkipNoTime        = "no_time_in_window"
+	// SkipInterrupted: read, but the run was interrupted before the record
+	// was evaluated (or while it was).
+	SkipInterrupted = "interrupted"
 )
 
 // Result is what a sweep found and counted.
@@ -166,10 +170,9 @@ func Run(ctx context.Context, cfg Config, r *loader.Reader, ev Evaluator) Result
 		close(full)
 	}()
 
-	// Records read before an interrupt are still evaluated (a few batches
-	// at most: the readers stop at once), so that the results cover every
-	// record read.
-	evalCtx := context.WithoutCancel(ctx)
+	// After an interrupt, the records read and not yet evaluated are
+	// counted, not evaluated: a slow policy would otherwise hold the exit
+	// for as long as they take.
 	parts := make([]*Result, workers)
 	var evaluators sync.WaitGroup
 	for w := range workers {
@@ -179,7 +182,7 @@ func Run(ctx context.Context, cfg Config, r *loader.Reader, ev Evaluator) Result
 			for b := range full {
 				acquire()
 				for _, rec := range b.recs {
-					part.record(evalCtx, cfg, rec, ev, cb)
+					part.record(ctx, cfg, rec, ev, cb)
 				}
 				release()
 				b.free()
@@ -284,7 +287,15 @@ func (p *Result) record(ctx context.Context, cfg Config, rec trail.Record, ev Ev
 			return
 		}
 	}
+	if ctx.Err() != nil {
+		p.Skipped[SkipInterrupted]++
+		return
+	}
 	findings, err := ev.Evaluate(ctx, rec)
+	if err != nil && ctx.Err() != nil {
+		p.Skipped[SkipInterrupted]++ // stopped under way: not evaluated
+		return
+	}
 	if err != nil {
 		p.Failed++
 		for _, e := range unjoin(err) {

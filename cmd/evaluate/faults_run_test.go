@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -222,28 +223,51 @@ func TestFaultsFilterLists(t *testing.T) {
 // Interruption
 // ---------------------------------------------------------------------------
 
-// Ctrl-C after the first input: the results so far are written and valid,
-// line by line (to stdout and, atomically, to --output), the summary says
-// interrupted, the invariant holds, the exit code is 130. See also
-// TestInterruptedRunExits130WithValidPartialOutput (exit_test.go).
+// cancelOnLine passes writes on to w and cancels the run (as Ctrl-C would)
+// once a write holds match: an interrupt at a known point of the run.
+type cancelOnLine struct {
+	w      io.Writer
+	match  string
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnLine) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), c.match) {
+		c.cancel()
+	}
+	return c.w.Write(p)
+}
+
+// Ctrl-C in the middle of the evaluations (here: as the error of record #39
+// is printed): the results finished so far are written and valid, line by
+// line (to stdout and, atomically, to --output); the record after it is not
+// evaluated but counted as skipped (interrupted); the summary says
+// interrupted, the invariant holds, the exit code is 130. With one worker
+// the records are evaluated in order, so the cut is exact. See also
+// TestInterruptedRunExits130WithValidPartialOutput (exit_test.go) and, with
+// a real signal and a slow policy, TestSignalInterruptWithASlowPolicy.
 func TestFaultsInterruptedJSONLines(t *testing.T) {
-	dir := writeFiles(t, map[string][]byte{"b.json": []byte(wrap(hit("int-never-read")))})
+	pol := policyDir(t, map[string]string{"boom": testDetection("boom",
+		`finding := {"name": "a", "n": null} if startswith(input.eventID, "boom")
+finding := {"name": "b", "n": null} if startswith(input.eventID, "boom")`, "")})
 	recs := []string{hit("int-hit-0")}
-	for i := 1; i < 40; i++ {
+	for i := 1; i < 39; i++ {
 		recs = append(recs, miss(i))
 	}
-	recs = append(recs, hit("int-hit-40"))
+	recs = append(recs, hit("boom-39"), hit("int-hit-40"))
+	dir := writeFiles(t, map[string][]byte{"a.jsonl": []byte(lines(recs...))})
 	for _, to := range []string{"stdout", "--output"} {
 		t.Run(to, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			stdin := &interruptingReader{data: strings.NewReader(lines(recs...)), cancel: cancel, ctx: ctx}
-			args := []string{"-", dir}
+			var errOut bytes.Buffer
+			stderr := &cancelOnLine{w: &errOut, match: "a.jsonl#39: detection boom", cancel: cancel}
+			args := []string{"--policies", pol, dir}
 			outPath := filepath.Join(t.TempDir(), "out.jsonl")
 			if to == "--output" {
 				args = append([]string{"--output", outPath}, args...)
 			}
-			r := evaluateFaults(t, dir, runOpts{ctx: ctx, stdin: stdin}, args...)
+			r := evaluateFaults(t, dir, runOpts{ctx: ctx, stderr: stderr}, args...)
 			if to == "--output" {
 				b, err := os.ReadFile(outPath)
 				if err != nil {
@@ -251,10 +275,13 @@ func TestFaultsInterruptedJSONLines(t *testing.T) {
 				}
 				r.rows = jsonlRows(t, string(b))
 			}
+			if !strings.Contains(errOut.String(), "a.jsonl#39: detection boom: runtime:") {
+				t.Errorf("stderr:\n%s", errOut.String())
+			}
 			r.check(t, want{
 				code:   exitInterrupted,
-				counts: "files=1 members=0 records=41 no_time=0 evaluated=41 failed=0 skipped={} errors={} findings=2 rows=2 interrupted",
-				rows:   []string{"int-hit-0×1", "int-hit-40×1"},
+				counts: "files=1 members=0 records=41 no_time=0 evaluated=39 failed=1 skipped={interrupted:1} errors={eval_runtime:1} findings=2 rows=2 interrupted",
+				rows:   []string{"boom-39×1", "int-hit-0×1"},
 			})
 		})
 	}

@@ -18,8 +18,8 @@ import (
 // TestFaultsPolicySchemaRefs: json.match_schema and json.verify_schema
 // dereference a schema's $ref: an http URL is fetched and a file:// URL is
 // read, and the file's content comes back in the result or error text. OPA
-// evaluates them at load (expired_filters, the prefilter's partial
-// evaluation) and per record. Such a policy must not load: the loopback
+// would evaluate them at load (the prefilter's partial evaluation) and per
+// record. Such a policy must not load: the loopback
 // server sees no request and the file's content appears nowhere.
 func TestFaultsPolicySchemaRefs(t *testing.T) {
 	var requests atomic.Int64
@@ -45,11 +45,11 @@ func TestFaultsPolicySchemaRefs(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			before := requests.Load()
-			// Called per record (finding) and at load (expired_filters).
+			// Called per record (finding) and by a helper rule.
 			pol := policyDir(t, map[string]string{"leak": testDetection("leak",
 				`finding := {"name": sprintf("%v", [checked]), "n": null} if input.eventName == "CreateAccessKey"`,
 				`
-expired_filters contains sprintf("%v", [checked])
+also contains sprintf("%v", [checked])
 
 checked := `+c.call)})
 			dir := writeFiles(t, map[string][]byte{"a.json": []byte(wrap(hit("never")))})

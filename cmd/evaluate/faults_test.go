@@ -2,8 +2,11 @@ package main
 
 // Hostile and broken input, end to end through run(): one subtest per row of
 // the README's fault catalogue (faults_input_test.go: what is read;
-// faults_run_test.go: output, policies, filters, interrupts; this file: the
-// shared helpers). Each asserts the exit code, the exact summary counts (read
+// faults_sizes_test.go: size and depth; faults_run_test.go: output,
+// policies, filters, interrupts; faults_sandbox_test.go: what policies may
+// reach; faults_clobber_test.go: outputs naming inputs; signals_test.go:
+// signals and closed pipes, through the built binary; this file: the shared
+// helpers). Each asserts the exit code, the exact summary counts (read
 // back from --summary), the exact error lines on stderr (naming file, archive
 // member and record index), the result rows, and the bookkeeping invariant
 // records = evaluated + failed + record-level skips on every summary.
@@ -104,7 +107,7 @@ type summary struct {
 // recordSkips are the skip reasons that concern records; the others
 // (digest, empty, unsafe_path, ...) concern files and archive members, which
 // are not records.
-var recordSkips = []string{"outside_time_window", "no_time_in_window"}
+var recordSkips = []string{"outside_time_window", "no_time_in_window", "interrupted"}
 
 // decodeSummary reads a --summary file and asserts the bookkeeping
 // invariant: every record read was evaluated, failed, or skipped by a
