@@ -18,6 +18,9 @@ func (r *recorder) Fatalf(string, ...any) { r.failed = true }
 func (r *recorder) Fatal(...any)          { r.failed = true }
 
 func TestCheck(t *testing.T) {
+	// Checking, not rewriting, even under go test ./... -update.
+	defer func(v bool) { *update = v }(*update)
+	*update = false
 	path := filepath.Join(t.TempDir(), "x.golden")
 	if err := os.WriteFile(path, []byte("same\n"), 0o644); err != nil {
 		t.Fatal(err)
