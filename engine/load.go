@@ -27,6 +27,11 @@ type Config struct {
 	// PolicyDir is a directory with one folder per detection; empty means
 	// the defaults embedded in the binary.
 	PolicyDir string
+	// AddPolicyDirs are directories of more detection folders, loaded beside
+	// those of PolicyDir (or the embedded set): a team's own detections run
+	// with the shipped pack without copying it. A folder name (detection id)
+	// may appear once across all of them.
+	AddPolicyDirs []string
 	// FilterPaths are filter-list files, or directories of *.yaml/*.yml
 	// files. Each file names its detection; its entries apply beside those
 	// of the detection's own filters.yaml and of every other list.
@@ -88,6 +93,25 @@ func Load(ctx context.Context, cfg Config) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
+	ids := detectionDirs(regoFiles, prefix)
+	for i, dir := range cfg.AddPolicyDirs {
+		r, f, err := readPolicyFS(os.DirFS(dir), dir)
+		if err != nil {
+			return nil, err
+		}
+		for id, where := range detectionDirs(r, dir) {
+			if first, dup := ids[id]; dup {
+				return nil, fmt.Errorf("%w: detection folder %s is in both %s and %s: ids are unique across --policies and --add-policies", ErrContract, id, first, where)
+			}
+			ids[id] = where
+		}
+		for _, group := range [][]source{r, f} {
+			for j := range group {
+				group[j].key = fmt.Sprintf("add%d/%s", i, group[j].key) // distinct in the version hash
+			}
+		}
+		regoFiles, filterFiles = append(regoFiles, r...), append(filterFiles, f...)
+	}
 	overrides, err := readFilterPaths(cfg.FilterPaths)
 	if err != nil {
 		return nil, err
@@ -97,6 +121,18 @@ func Load(ctx context.Context, cfg Config) (*Set, error) {
 		now = time.Now()
 	}
 	return compile(ctx, cfg, regoFiles, filterFiles, overrides, now.UTC())
+}
+
+// detectionDirs maps the top-level folders of a policy tree to where they
+// are, for telling a folder given twice.
+func detectionDirs(files []source, prefix string) map[string]string {
+	out := map[string]string{}
+	for _, f := range files {
+		if top, _, ok := strings.Cut(f.key, "/"); ok {
+			out[top] = filepath.Join(prefix, top)
+		}
+	}
+	return out
 }
 
 // readPolicyFS returns the non-test Rego files and the filters.yaml files of

@@ -36,7 +36,8 @@ type Watcher struct {
 	cfg      Config
 	debounce time.Duration
 	cur      atomic.Pointer[Set]
-	tree     *treewatch.Watcher
+	events   chan treewatch.Event // from every watched tree
+	errs     chan error
 	onReload func(Reload)
 	done     chan struct{}
 }
@@ -71,22 +72,61 @@ func watch(ctx context.Context, cfg Config, debounce, poll time.Duration, onRelo
 	// Watch before the first load, so that no change between the two is
 	// missed.
 	tctx, stop := context.WithCancel(ctx)
-	tree, err := treewatch.New(tctx, cfg.PolicyDir, treewatch.Options{Extra: cfg.FilterPaths, Poll: poll})
-	if err != nil {
-		stop()
-		return nil, fmt.Errorf("watch policies: %w", err)
+	// The policy tree (with the filter paths) and every --add-policies tree.
+	roots := append([]string{cfg.PolicyDir}, cfg.AddPolicyDirs...)
+	var trees []*treewatch.Watcher
+	waitAll := func() {
+		for _, t := range trees {
+			t.Wait()
+		}
+	}
+	for i, root := range roots {
+		opts := treewatch.Options{Poll: poll}
+		if i == 0 {
+			opts.Extra = cfg.FilterPaths
+		}
+		tree, err := treewatch.New(tctx, root, opts)
+		if err != nil {
+			stop()
+			waitAll()
+			return nil, fmt.Errorf("watch policies: %w", err)
+		}
+		trees = append(trees, tree)
 	}
 	set, err := Load(ctx, cfg)
 	if err != nil {
 		stop()
-		tree.Wait()
+		waitAll()
 		return nil, err
 	}
-	w := &Watcher{cfg: cfg, debounce: debounce, tree: tree, onReload: onReload, done: make(chan struct{})}
+	w := &Watcher{cfg: cfg, debounce: debounce, events: make(chan treewatch.Event), errs: make(chan error),
+		onReload: onReload, done: make(chan struct{})}
 	w.cur.Store(set)
+	for _, t := range trees {
+		go func() { // fan in: the loop sees one stream of changes
+			for {
+				select {
+				case e := <-t.Events():
+					select {
+					case w.events <- e:
+					case <-tctx.Done():
+						return
+					}
+				case err := <-t.Errors():
+					select {
+					case w.errs <- err:
+					case <-tctx.Done():
+						return
+					}
+				case <-tctx.Done():
+					return
+				}
+			}
+		}()
+	}
 	go func() {
 		defer close(w.done)
-		defer tree.Wait()
+		defer waitAll()
 		defer stop()
 		w.loop(ctx)
 	}()
@@ -108,12 +148,12 @@ func (w *Watcher) loop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-w.tree.Events():
+		case <-w.events:
 			// Any change, the root replaced, or gone (the reload then
 			// fails and says why; its return reloads again).
 			pending = true
 			timer.Reset(w.debounce)
-		case err := <-w.tree.Errors():
+		case err := <-w.errs:
 			w.report(Reload{Previous: w.Current().Version(), Err: fmt.Errorf("watch policies: %w", err)})
 		case <-timer.C:
 			if !pending {
@@ -127,7 +167,7 @@ func (w *Watcher) loop(ctx context.Context) {
 			// over: drop what was read and wait for quiet again, so that a
 			// burst is never seen half done.
 			select {
-			case <-w.tree.Events():
+			case <-w.events:
 				pending = true
 				timer.Reset(w.debounce)
 				continue

@@ -15,6 +15,7 @@ import (
 type config struct {
 	paths          []string
 	policies       string
+	addPolicies    []string
 	filters        []string
 	format         report.Format
 	formatSet      bool
@@ -78,7 +79,7 @@ Flags:
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var c config
-	var filters, detections listFlag
+	var filters, detections, addPolicies listFlag
 	var format string
 	fs := flag.NewFlagSet("evaluate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -87,6 +88,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&c.policies, "policies", "", "directory of detections (default: the set embedded in the binary)")
+	fs.Var(&addPolicies, "add-policies", "directory of more detection folders, run beside the --policies or embedded set (repeatable)")
 	fs.Var(&filters, "filters", "filter-list file or directory; its entries apply beside each detection's own filters.yaml (repeatable)")
 	fs.StringVar(&format, "format", "", "output format: table, json, jsonl or csv (default: table on a terminal, else jsonl)")
 	fs.StringVar(&c.output, "output", "", "write results to this file, atomically (default: standard output)")
@@ -113,7 +115,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
-	c.filters, c.detections, c.paths = filters, detections, fs.Args()
+	c.filters, c.detections, c.addPolicies, c.paths = filters, detections, addPolicies, fs.Args()
 	if format != "" {
 		f, err := report.ParseFormat(format)
 		if err != nil {

@@ -30,11 +30,12 @@ Flags:
 // runList is `evaluate list`.
 func runList(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var policies, format string
-	var filters, detections listFlag
+	var filters, detections, addPolicies listFlag
 	var now time.Time
 	fs := flag.NewFlagSet("evaluate list", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&policies, "policies", "", "directory of detections (default: the set embedded in the binary)")
+	fs.Var(&addPolicies, "add-policies", "directory of more detection folders, listed beside the --policies or embedded set (repeatable)")
 	fs.Var(&filters, "filters", "filter-list file or directory; its entries apply beside each detection's own filters.yaml (repeatable)")
 	fs.Var(&detections, "detection", "list only the detections with this id or glob (repeatable)")
 	fs.Var(timeFlag{&now}, "now", "judge filter expiry as of this time (default: now)")
@@ -60,7 +61,7 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "evaluate list: %v\n", err)
 		return exitUsage
 	}
-	set, err := engine.Load(ctx, engine.Config{PolicyDir: policies, FilterPaths: filters, Detections: detections, Now: now})
+	set, err := engine.Load(ctx, engine.Config{PolicyDir: policies, AddPolicyDirs: addPolicies, FilterPaths: filters, Detections: detections, Now: now})
 	if err != nil {
 		fmt.Fprintf(stderr, "evaluate list: %v\n", report.Printable(err.Error()))
 		return exitUsage

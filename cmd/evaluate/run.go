@@ -42,12 +42,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitUsage
 	}
 	ecfg := engine.Config{
-		PolicyDir:   cfg.policies,
-		FilterPaths: cfg.filters,
-		Detections:  cfg.detections,
-		Now:         cfg.now,
-		NoPrefilter: cfg.noPrefilter,
-		EvalTimeout: cfg.evalTimeout,
+		PolicyDir:     cfg.policies,
+		AddPolicyDirs: cfg.addPolicies,
+		FilterPaths:   cfg.filters,
+		Detections:    cfg.detections,
+		Now:           cfg.now,
+		NoPrefilter:   cfg.noPrefilter,
+		EvalTimeout:   cfg.evalTimeout,
 	}
 	if cfg.watch || cfg.follow != "" {
 		return runLive(ctx, cfg, ecfg, stdin, stdout, stderr)
