@@ -124,9 +124,10 @@ package detections.aws_createloginprofile
 #      created_by (the creators' ARNs), login_results (Success/Failure),
 #      eventIDs, count, firstTime, lastTime. The risk message says what the
 #      row shows, with by-fields only, as the contract requires.
-#   7. A null by-field (no sourceIPAddress, no account) is reported as null
-#      instead of being dropped; two records with a null src_ip join on it,
-#      which the row shows.
+# Not a deviation, though other ports differ here: the join keys must be
+# known. A record without a sourceIPAddress or an account is no finding, as
+# in Splunk's join, because an unknown IP is no evidence of the same IP (a
+# null would otherwise join every other null).
 # Kept as upstream: the creator may be the user itself (an IAM user whose
 # access key was stolen giving itself a console password, then signing in, is
 # exactly the attack), and failed logins count (login_results tells them
@@ -136,8 +137,9 @@ package detections.aws_createloginprofile
 # reference and kept only when it is a string: a missing field, a JSON null and
 # a value of another type all become null and never raise an error.
 
-# finding: defined iff the record is one side of the join (a or b). Keys:
-# stats.by plus the fields the stats functions read.
+# finding: defined iff the record is one side of the join (a or b) and both
+# other join keys are known. Keys: stats.by plus the fields the stats
+# functions read.
 finding := {
 	"new_login_profile": new_login_profile,
 	"src_ip": src_ip,
@@ -148,6 +150,8 @@ finding := {
 	"eventID": event_id,
 } if {
 	new_login_profile
+	src_ip != null
+	aws_account_id != null
 }
 
 # new_login_profile: the user, in lower case, whose login profile this record

@@ -238,29 +238,43 @@ test_value_account_id if {
 	hit(json.remove(create, ["recipientAccountId"])).aws_account_id == "111122223333"
 	hit(merged(json.remove(create, ["recipientAccountId"]), {"userIdentity": {"accountId": "444455556666"}})).aws_account_id == "444455556666"
 	hit(merged(create, {"userIdentity": {"accountId": "444455556666"}})).aws_account_id == "111122223333"
-	hit(json.remove(login, ["recipientAccountId", "userIdentity/accountId"])).aws_account_id == null
-	hit(merged(login, {"recipientAccountId": 111122223333, "userIdentity": {"accountId": false}})).aws_account_id == null
+}
+
+# Join keys must be known: a null never joins another null.
+test_miss_unknown_join_keys if {
+	miss(json.remove(create, ["sourceIPAddress"]))
+	miss(merged(login, {"sourceIPAddress": ["203.0.113.50"]}))
+	miss(merged(login, {"sourceIPAddress": null}))
+	miss(json.remove(login, ["recipientAccountId", "userIdentity/accountId"]))
+	miss(merged(login, {"recipientAccountId": 111122223333, "userIdentity": {"accountId": false}}))
+	miss(json.remove(create, ["recipientAccountId", "userIdentity/accountId"]))
 }
 
 test_value_nulls if {
-	hit(json.remove(create, ["sourceIPAddress", "eventID"])) == object.union(create_finding, {"src_ip": null, "eventID": null})
-	hit(merged(login, {"sourceIPAddress": ["203.0.113.50"], "eventID": 7})) == object.union(login_finding, {"src_ip": null, "eventID": null})
+	hit(json.remove(create, ["eventID"])) == object.union(create_finding, {"eventID": null})
+	hit(merged(login, {"eventID": 7})) == object.union(login_finding, {"eventID": null})
 }
 
 test_value_minimal_records if {
-	hit({"eventName": "CreateLoginProfile", "eventSource": "iam.amazonaws.com", "requestParameters": {"userName": "bob"}}) == {
+	hit({
+		"eventName": "CreateLoginProfile", "eventSource": "iam.amazonaws.com", "requestParameters": {"userName": "bob"},
+		"sourceIPAddress": "203.0.113.50", "recipientAccountId": "111122223333",
+	}) == {
 		"new_login_profile": "bob",
-		"src_ip": null,
-		"aws_account_id": null,
+		"src_ip": "203.0.113.50",
+		"aws_account_id": "111122223333",
 		"eventName": "CreateLoginProfile",
 		"creator_arn": null,
 		"login_result": null,
 		"eventID": null,
 	}
-	hit({"eventName": "ConsoleLogin", "eventSource": "signin.amazonaws.com", "userIdentity": {"type": "IAMUser", "userName": "bob"}}) == {
+	hit({
+		"eventName": "ConsoleLogin", "eventSource": "signin.amazonaws.com", "userIdentity": {"type": "IAMUser", "userName": "bob"},
+		"sourceIPAddress": "203.0.113.50", "recipientAccountId": "111122223333",
+	}) == {
 		"new_login_profile": "bob",
-		"src_ip": null,
-		"aws_account_id": null,
+		"src_ip": "203.0.113.50",
+		"aws_account_id": "111122223333",
 		"eventName": "ConsoleLogin",
 		"creator_arn": null,
 		"login_result": null,

@@ -152,8 +152,10 @@ called_by_aws_service if {
 
 # The eventTime forms the host reads (trail.ParseEventTime): RFC 3339 with a
 # zone, or a date and time without a zone (UTC), separated by "T" or a space.
+# The fraction may have any number of digits and a "." or "," (Go truncates
+# it to nanoseconds, so it never moves a time into the next hour).
 # Groups: year, month, day, separator, hour, minute, second, fraction, zone.
-event_time_pattern := `^([0-9]{4})-([0-9]{2})-([0-9]{2})([T ])([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})?$`
+event_time_pattern := `^([0-9]{4})-([0-9]{2})-([0-9]{2})([T ])([0-9]{2}):([0-9]{2}):([0-9]{2})([.,][0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$`
 
 nanoseconds_per_hour := 3600000000000
 
@@ -172,13 +174,14 @@ hour := time.format(ns - (((ns % nanoseconds_per_hour) + nanoseconds_per_hour) %
 	ns := time.parse_rfc3339_ns(sprintf("%s-%s-%sT%s:%s:%s%s%s", [y, mo, d, h, mi, s, fraction, utc_if_none(zone)]))
 } else := null
 
-# A zone only after "T" (RFC 3339), and a valid offset; without a zone the
-# time is UTC.
+# A zone only after "T" (RFC 3339); without a zone the time is UTC. Offsets
+# are accepted as Go's time.Parse (the host's and OPA's parser) accepts them:
+# hours up to 24 and minutes up to 60.
 zone_allowed(_, "")
 
 zone_allowed("T", "Z")
 
-zone_allowed("T", zone) if regex.match(`^[+-]([01][0-9]|2[0-3]):[0-5][0-9]$`, zone)
+zone_allowed("T", zone) if regex.match(`^[+-]([01][0-9]|2[0-4]):([0-5][0-9]|60)$`, zone)
 
 utc_if_none("") := "Z"
 
