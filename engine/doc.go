@@ -1,9 +1,11 @@
 // Package engine is trailhunt's only importer of OPA. It loads a set of
 // detections (Rego v1 packages under data.detections.<id>, from a directory
-// or from the defaults embedded in the binary), validates each detection's
-// METADATA against the detection contract, loads each detection's YAML filter
-// list into OPA data, compiles everything once, and evaluates CloudTrail
-// records against it.
+// or from the defaults embedded in the binary, plus any added directories),
+// checks each detection against the contract (docs/detections.md) before any
+// record is read, compiles everything once, evaluates CloudTrail records
+// against it, and applies the filter lists (suppress.go) to the findings.
+// Suppression is the host's, one mechanism for every detection: no filter
+// list reaches OPA.
 //
 // Invariants:
 //   - a Set is immutable once Load returns: Evaluate is safe for concurrent
@@ -22,5 +24,12 @@
 //     fetches URLs and reads files), except time.now_ns, which the host pins
 //     per run (sandbox.go); print output is discarded;
 //   - every finding's values are strings or null, keyed exactly by the
-//     detection's stats.by fields, or the record fails with a contract error.
+//     detection's stats.by fields and the fields its stats functions read,
+//     or the record fails with a contract error;
+//   - a record reaches OPA only for the detections whose derived prefilter
+//     admits it, found with one lookup per distinct prefilter key, and is
+//     decoded at most once for all of them;
+//   - a finding's SuppressedBy lists every active (unexpired) entry that
+//     matches it, found through an index, never a scan of the list; which
+//     entries are active is decided once per load, at Config.Now.
 package engine

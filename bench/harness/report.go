@@ -67,6 +67,22 @@ func targets(rows []Row) []Target {
 			Want: ">= 8x", Got: g, Met: !v && r.VsNaive >= 8,
 		})
 	}
+	for _, r := range rows {
+		seed := rowOf(rows, "trailhunt-seed", r.Workers)
+		if r.Contender != "trailhunt" || seed == nil || seed.RecordsPerSecond <= 0 {
+			continue
+		}
+		v := r.Status != "ok" || seed.Status != "ok"
+		ratio := r.RecordsPerSecond / seed.RecordsPerSecond
+		g := pct(ratio)
+		if v {
+			g += " (VOID)"
+		}
+		out = append(out, Target{
+			Name: fmt.Sprintf("trailhunt with the whole pack vs the seed detection alone, records/s, %d worker(s)", r.Workers),
+			Want: ">= 80%", Got: g, Met: !v && ratio >= 0.80,
+		})
+	}
 	out = append(out, Target{
 		Name: fmt.Sprintf("trailhunt peak RSS, %d workers", all),
 		Want: "< 300 MB", Got: got(fmt.Sprintf("%.0f MB", th.PeakRSSMiB*1.048576)), Met: !void && th.PeakRSSMiB*1.048576 < 300,
