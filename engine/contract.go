@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/trailhunt/trailhunt/trail"
 )
 
 // hostRules are rules a detection may not define: suppression and expiry
@@ -82,10 +84,15 @@ func detectionsOf(c *ast.Compiler, files []source, modules map[string]*ast.Modul
 		for _, f := range p.files {
 			parsed = append(parsed, modules[f.name])
 		}
-		if err := checkRules(c, parsed, meta.File, id, append(slices.Clone(meta.By), meta.Extra()...)); err != nil {
+		span, _ := trail.ParseSpan(meta.Span) // checked with the METADATA
+		keys := slices.Clone(meta.By)
+		if span > 0 {
+			keys = slices.DeleteFunc(keys, func(k string) bool { return k == trail.TimeField }) // the host's
+		}
+		if err := checkRules(c, parsed, meta.File, id, append(keys, meta.Extra()...)); err != nil {
 			return nil, err
 		}
-		dets = append(dets, &detection{meta: meta, extra: meta.Extra()})
+		dets = append(dets, &detection{meta: meta, extra: meta.Extra(), span: span})
 	}
 	return dets, nil
 }

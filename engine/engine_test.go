@@ -150,7 +150,28 @@ func TestLoadRejectsBrokenPolicies(t *testing.T) {
 		{
 			name:  "unknown stats key",
 			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""), "#     by: [name, n]\n", "#     by: [name, n]\n#     having: count > 5\n", 1)},
-			want:  `x/x.rego:9: detection contract: detection x: METADATA custom.stats.having: unknown key (known: by, functions, where)`,
+			want:  `x/x.rego:9: detection contract: detection x: METADATA custom.stats.having: unknown key (known: by, functions, where, span)`,
+		},
+		{
+			name:  "bad span",
+			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""), "#     by: [name, n]\n", "#     by: [name, n, _time]\n#     span: 1hour\n", 1)},
+			want:  `x/x.rego:9: detection contract: detection x: METADATA custom.stats.span: span "1hour": want a positive number of s, m, h or d, as 1h`,
+		},
+		{
+			name:  "span without _time",
+			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""), "#     by: [name, n]\n", "#     by: [name, n]\n#     span: 1h\n", 1)},
+			want:  `x/x.rego:9: detection contract: detection x: METADATA custom.stats.span: a span buckets _time, which is not a stats.by field`,
+		},
+		{
+			name:  "_time without span",
+			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""), "#     by: [name, n]\n", "#     by: [name, n, _time]\n", 1)},
+			want:  `x/x.rego:8: detection contract: detection x: METADATA custom.stats.by: _time as a by-field needs custom.stats.span (e.g. 1h)`,
+		},
+		{
+			name: "the finding may not set the host's _time",
+			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", `finding := {"name": input.eventName, "n": null, "_time": "x"} if input.eventName == "Hello"`, ""),
+				"#     by: [name, n]\n", "#     by: [name, n, _time]\n#     span: 1h\n", 1)},
+			want: `x/x.rego:12: detection contract: detection x: finding key "_time" is not in stats.by nor read by a stats function`,
 		},
 		{
 			name:  "ip field not a by-field",
@@ -220,6 +241,39 @@ func TestLoadRejectsBrokenPolicies(t *testing.T) {
 	}
 }
 
+// TestSpanBucketsTheEventTime: with _time in stats.by and a span, the host
+// fills _time with the start of the record's span (null without a time).
+func TestSpanBucketsTheEventTime(t *testing.T) {
+	dir := writeTree(t, map[string]string{"x/x.rego": strings.Replace(detectionModule("x", helloFinding, ""),
+		"#     by: [name, n]\n", "#     by: [name, _time, n]\n#     span: 15m\n", 1)})
+	set, err := Load(context.Background(), Config{PolicyDir: dir, Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		time time.Time
+		want string
+	}{
+		{time.Date(2024, 8, 18, 9, 44, 59, 999, time.UTC), "2024-08-18T09:30:00Z"},
+		{time.Date(2024, 8, 18, 9, 45, 0, 0, time.UTC), "2024-08-18T09:45:00Z"},
+		{time.Time{}, "null"},
+	} {
+		rec := record(`{"eventName":"Hello"}`)
+		rec.Time = tc.time
+		fs, err := set.Evaluate(context.Background(), rec)
+		if err != nil || len(fs) != 1 {
+			t.Fatalf("Evaluate = %+v, %v", fs, err)
+		}
+		got := "null"
+		if v := fs[0].Values[1]; v != nil {
+			got = *v
+		}
+		if got != tc.want {
+			t.Errorf("_time for %v = %s, want %s", tc.time, got, tc.want)
+		}
+	}
+}
+
 func TestEvaluateIsolatesFailingDetection(t *testing.T) {
 	dir := writeTree(t, map[string]string{
 		"hello/hello.rego": detectionModule("hello", helloFinding, ""),
@@ -259,8 +313,8 @@ func TestEvaluateRejectsNonObjectInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Admitted by the prefilter (eventName), then unreadable as input.
-	_, err = set.Evaluate(context.Background(), record(`{"eventName":"CreateAccessKey","x":tru}`))
+	// Admitted by the prefilter (eventName, eventSource), then unreadable as input.
+	_, err = set.Evaluate(context.Background(), record(`{"eventName":"CreateAccessKey","eventSource":"iam.amazonaws.com","x":tru}`))
 	var ee *EvalError
 	if !errors.As(err, &ee) || ee.Reason != ReasonInput {
 		t.Fatalf("err = %v, want an input EvalError", err)
@@ -397,16 +451,34 @@ func TestPrefilterIsDerivedFromThePolicy(t *testing.T) {
 finding := {"name": input.eventName, "n": null} if {
 	"B" == input.eventName
 	input.eventSource == "x"
-}`, `input.eventName in {"A", "B"}`},
+}`, `input.eventName in {"A", "B"} (and more conditions in some branches)`},
 		{"eventName preferred over other keys", `finding := {"name": "x", "n": null} if {
 	input.awsRegion == "eu-west-1"
 	input.eventName == "A"
-}`, `input.eventName in {"A"}`},
+}`, `input.eventName in {"A"} and input.awsRegion == "eu-west-1"`},
+		{"branches that cannot hold are dropped", `finding := {"name": "x", "n": null} if {
+	input.eventName == "A"
+	either
+}
+
+either if input.eventName == "A"
+
+either if input.eventName == "B"`, `input.eventName in {"A"}`},
 		{"another key when eventName is not required", `finding := {"name": "x", "n": null} if input.awsRegion == "eu-west-1"`, `input.awsRegion in {"eu-west-1"}`},
 		{"no key common to every body", `finding := {"name": "x", "n": null} if input.eventName == "A"
 finding := {"name": "x", "n": null} if input.awsRegion == "eu-west-1"`, "none (every record is evaluated)"},
 		{"negation gives nothing", `finding := {"name": "x", "n": null} if not input.eventName == "A"`, "none (every record is evaluated)"},
-		{"nested keys are not used", `finding := {"name": "x", "n": null} if input.userIdentity.type == "Root"`, "none (every record is evaluated)"},
+		{"nested keys are no index", `finding := {"name": "x", "n": null} if input.userIdentity.type == "Root"`, "none (every record is evaluated)"},
+		{"nested keys are conditions", `finding := {"name": "x", "n": null} if {
+	input.eventName == "A"
+	input.userIdentity.type == "Root"
+	input.userIdentity.sessionContext.attributes.mfaAuthenticated == "false"
+}`, `input.eventName in {"A"} and input.userIdentity.type == "Root" and input.userIdentity.sessionContext.attributes.mfaAuthenticated == "false"`},
+		{"a computed path segment ends the condition", `finding := {"name": "x", "n": null} if {
+	input.eventName == "A"
+	some k
+	input.userIdentity[k] == "Root"
+}`, `input.eventName in {"A"}`},
 		{"dynamic input", `finding := {"name": "x", "n": null} if {
 	some k
 	input[k] == "A"
@@ -428,7 +500,7 @@ finding := {"name": "x", "n": null} if input.awsRegion == "eu-west-1"`, "none (e
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := set.Prefilters()["aws_createaccesskey"], `input.eventName in {"CreateAccessKey"}`; got != want {
+	if got, want := set.Prefilters()["aws_createaccesskey"], `input.eventName in {"CreateAccessKey"} and input.eventSource == "iam.amazonaws.com" (and more conditions in some branches)`; got != want {
 		t.Errorf("embedded prefilter = %s, want %s", got, want)
 	}
 	set, err = Load(context.Background(), Config{Now: fixedNow, NoPrefilter: true})
@@ -480,7 +552,7 @@ func TestProjectionDecodesOnlyReferencedKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(set.Fields(), ","); got != "eventName,userIdentity" {
+	if got := strings.Join(set.Fields("x"), ","); got != "eventName,userIdentity" {
 		t.Errorf("Fields() = %s, want eventName,userIdentity", got)
 	}
 	// Evaluation over the projected input still sees nested values.
@@ -488,13 +560,28 @@ func TestProjectionDecodesOnlyReferencedKeys(t *testing.T) {
 	if err != nil || len(fs) != 1 || *fs[0].Values[0] != "ann" {
 		t.Errorf("Evaluate = %+v, %v", fs, err)
 	}
-	// The shipped detection reads input as a whole (object.get(input, ...)):
-	// it sees whole records.
+	// The seed reads input as a whole (object.get(input, ...)): it sees
+	// whole records; the AccessDenied detection beside it only its keys.
 	set, err = Load(context.Background(), Config{Now: fixedNow})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f := set.Fields(); f != nil {
-		t.Errorf("embedded Fields() = %v, want nil (whole records)", f)
+	if f := set.Fields("aws_createaccesskey"); f != nil {
+		t.Errorf("the seed's Fields = %v, want nil (whole records)", f)
+	}
+	if got, want := strings.Join(set.Fields("aws_iam_accessdenied_discovery_events"), ","),
+		"errorCode,eventID,eventName,eventSource,eventTime,sourceIPAddress,userAgent,userIdentity"; got != want {
+		t.Errorf("AccessDenied's Fields = %s, want %s", got, want)
+	}
+	// A detection that reads another's rules sees whole records.
+	dir = writeTree(t, map[string]string{
+		"x/x.rego": detectionModule("x", `finding := {"name": input.eventName, "n": null} if input.eventName == "Hello"`, ""),
+		"y/y.rego": detectionModule("y", `finding := {"name": data.detections.x.finding.name, "n": null} if input.eventName == "Hello"`, ""),
+	})
+	if set, err = Load(context.Background(), Config{PolicyDir: dir, Now: fixedNow}); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(set.Fields("x"), ","); got != "eventName" || set.Fields("y") != nil {
+		t.Errorf("Fields x = %s, y = %v; want eventName and nil", got, set.Fields("y"))
 	}
 }

@@ -56,18 +56,20 @@ func (s *Set) Evaluate(ctx context.Context, rec trail.Record) ([]trail.Finding, 
 	if len(admitted) == 0 {
 		return nil, nil // most records: no detection can match
 	}
-	var input ast.Value // decoded once for every detection that needs it
+	// Decoded once, with what every admitted detection sees.
+	proj := s.detections[admitted[0]].input
+	for _, i := range admitted[1:] {
+		proj = proj.union(s.detections[i].input)
+	}
+	input, err := proj.value(rec)
+	if err != nil {
+		return nil, &EvalError{Source: rec.Source, Reason: ReasonInput, Err: err}
+	}
 	var findings []trail.Finding
 	var errs []error
 	for _, i := range admitted {
 		d := s.detections[i]
-		if input == nil {
-			var err error
-			if input, err = s.input.value(rec); err != nil {
-				return nil, &EvalError{Source: rec.Source, Reason: ReasonInput, Err: err}
-			}
-		}
-		f, ok, err := d.evaluate(ctx, input, s.now, s.timeout)
+		f, ok, err := d.evaluate(ctx, input, rec.Time, s.now, s.timeout)
 		if err != nil {
 			errs = append(errs, &EvalError{Detection: d.meta.ID, Source: rec.Source, Reason: reasonOf(err), Err: err})
 			continue
@@ -96,7 +98,7 @@ func reasonOf(err error) string {
 // ErrTimeout is the error of an evaluation that ran past Config.EvalTimeout.
 var ErrTimeout = errors.New("evaluation deadline exceeded")
 
-func (d *detection) evaluate(ctx context.Context, input ast.Value, now time.Time, timeout time.Duration) (trail.Finding, bool, error) {
+func (d *detection) evaluate(ctx context.Context, input ast.Value, recTime, now time.Time, timeout time.Duration) (trail.Finding, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return trail.Finding{}, false, err
 	}
@@ -138,13 +140,18 @@ func (d *detection) evaluate(ctx context.Context, input ast.Value, now time.Time
 	if err != nil {
 		return trail.Finding{}, false, err
 	}
+	hostKeys := 0 // by-fields the host fills, not the policy
+	if d.span > 0 {
+		values[slices.Index(d.meta.By, trail.TimeField)] = trail.Bucket(recTime, d.span)
+		hostKeys = 1
+	}
 	var extraValues []*string
 	if len(extra) > 0 {
 		if extraValues, err = d.values(obj, extra); err != nil {
 			return trail.Finding{}, false, err
 		}
 	}
-	if len(obj) != len(d.meta.By)+len(extra) {
+	if len(obj) != len(d.meta.By)-hostKeys+len(extra) {
 		for k := range obj {
 			if !slices.Contains(d.meta.By, k) && !slices.Contains(extra, k) {
 				return trail.Finding{}, false, fmt.Errorf("%w: finding has key %q, which is neither in stats.by nor read by a stats function", ErrContract, k)
@@ -170,6 +177,9 @@ func (c *evalCancel) Cancelled() bool { return c.timedOut.Load() || c.ctx.Err() 
 func (d *detection) values(obj map[string]any, keys []string) ([]*string, error) {
 	out := make([]*string, len(keys))
 	for i, k := range keys {
+		if k == trail.TimeField && d.span > 0 {
+			continue // the host's: see evaluate
+		}
 		x, ok := obj[k]
 		if !ok {
 			return nil, fmt.Errorf("%w: finding has no key %q (stats.by and the fields stats functions read)", ErrContract, k)

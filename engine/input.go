@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"maps"
 	"fmt"
 	"slices"
 
@@ -10,22 +11,33 @@ import (
 	"github.com/trailhunt/trailhunt/trail"
 )
 
-// projection is the part of a record the policies can see. When every
-// reference to input in the compiled policies starts with a constant key
+// projection is the part of a record a detection can see. When every
+// reference to input in the detection's modules (and in every module outside
+// data.detections, which it may call) starts with a constant key
 // (input.eventName, input.userIdentity.type, ...), only those top-level keys
-// are decoded into the policy input: the others cannot change any result.
-// When some policy refers to input as a whole or with a computed key, keys
-// is nil and the whole record is decoded.
+// are decoded into the policy input: the others cannot change its result.
+// When it refers to input as a whole or with a computed key, or to another
+// detection's rules, keys is nil and the whole record is decoded.
 type projection struct {
 	keys []string // sorted; nil means the whole record
 }
 
-// projectionOf collects the top-level input keys the compiled policies use.
-func projectionOf(c *ast.Compiler) projection {
+var detectionsRoot = ast.MustParseRef("data.detections")
+
+// projectionOf collects the top-level input keys detection id can see.
+func projectionOf(c *ast.Compiler, id string) projection {
 	keys := map[string]bool{}
 	whole := false
 	for _, m := range c.Modules {
+		own := len(m.Package.Path) == 3 && m.Package.Path[2].Value.Compare(ast.String(id)) == 0
+		if !own && m.Package.Path.HasPrefix(detectionsRoot) {
+			continue // another detection's module
+		}
 		ast.WalkRefs(m, func(r ast.Ref) bool {
+			if r.HasPrefix(detectionsRoot) && (len(r) < 3 || r[2].Value.Compare(ast.String(id)) != 0) {
+				whole = true // it reads another detection's rules, which read input their way
+				return false
+			}
 			if !r.HasPrefix(ast.InputRootRef) {
 				return false
 			}
@@ -45,17 +57,30 @@ func projectionOf(c *ast.Compiler) projection {
 	if whole {
 		return projection{}
 	}
-	p := projection{keys: make([]string, 0, len(keys))}
-	for k := range keys {
-		p.keys = append(p.keys, k)
-	}
-	slices.Sort(p.keys)
-	return p
+	return projection{keys: slices.Sorted(maps.Keys(keys))}
 }
 
-// Fields returns the top-level record keys the policies can see, or nil when
-// they see whole records.
-func (s *Set) Fields() []string { return slices.Clone(s.input.keys) }
+// union is the projection that serves both p and o: one decoding of a
+// record for every detection that gets it.
+func (p projection) union(o projection) projection {
+	if p.keys == nil || o.keys == nil {
+		return projection{}
+	}
+	keys := slices.Concat(p.keys, o.keys)
+	slices.Sort(keys)
+	return projection{keys: slices.Compact(keys)}
+}
+
+// Fields returns the top-level record keys detection id can see, or nil
+// when it sees whole records (or is not loaded).
+func (s *Set) Fields(id string) []string {
+	for _, d := range s.detections {
+		if d.meta.ID == id {
+			return slices.Clone(d.input.keys)
+		}
+	}
+	return nil
+}
 
 // value turns a record's JSON object into policy input: the whole record,
 // or only the projected keys (found through the record's spans when it has

@@ -62,7 +62,6 @@ type Set struct {
 	timeout    time.Duration
 	detections []*detection // sorted by id
 	route      router
-	input      projection
 	specs      aggregate.Specs
 }
 
@@ -71,6 +70,8 @@ type detection struct {
 	pre      prefilter
 	query    rego.PreparedEvalQuery
 	extra    []string      // meta.Extra(): finding keys beyond By
+	input    projection    // what of a record it sees
+	span     time.Duration // meta.Span: the host fills the by-field _time
 	filters  []filterEntry // every entry, expired ones included, in file order
 	suppress *suppressor   // the active entries
 }
@@ -258,6 +259,7 @@ func compile(ctx context.Context, cfg Config, regoFiles, filterFiles, overrides 
 			return nil, fmt.Errorf("prepare detection %s (%s): %w", d.meta.ID, d.meta.File, err)
 		}
 		d.query = q
+		d.input = projectionOf(compiler, d.meta.ID)
 		if !cfg.NoPrefilter {
 			d.pre = derivePrefilter(ctx, compiler, d.meta.ID)
 		}
@@ -269,7 +271,6 @@ func compile(ctx context.Context, cfg Config, regoFiles, filterFiles, overrides 
 		timeout:    cfg.EvalTimeout,
 		detections: dets,
 		route:      newRouter(dets),
-		input:      projectionOf(compiler),
 		specs:      specs,
 	}, nil
 }

@@ -121,8 +121,8 @@ func metadataOf(id string, a *ast.Annotations, content []byte) (trail.Detection,
 		return d, err
 	}
 	for k := range stats {
-		if !slices.Contains([]string{"by", "functions", "where"}, k) {
-			return d, m.fail("custom.stats."+k, "unknown key (known: by, functions, where)")
+		if !slices.Contains([]string{"by", "functions", "where", "span"}, k) {
+			return d, m.fail("custom.stats."+k, "unknown key (known: by, functions, where, span)")
 		}
 	}
 	if d.By, err = m.strs(stats, "custom.stats.by"); err != nil {
@@ -138,6 +138,17 @@ func metadataOf(id string, a *ast.Annotations, content []byte) (trail.Detection,
 	}
 	if d.Stats, d.Where, err = m.stats(stats, d); err != nil {
 		return d, err
+	}
+	if d.Span, err = m.str(stats, "custom.stats.span"); err != nil {
+		return d, err
+	}
+	switch span, err := trail.ParseSpan(d.Span); {
+	case err != nil:
+		return d, m.fail("custom.stats.span", "%v", err)
+	case span > 0 && !slices.Contains(d.By, trail.TimeField):
+		return d, m.fail("custom.stats.span", "a span buckets _time, which is not a stats.by field")
+	case span == 0 && slices.Contains(d.By, trail.TimeField):
+		return d, m.fail("custom.stats.by", "_time as a by-field needs custom.stats.span (e.g. 1h), as SPL's bucket _time span=1h")
 	}
 	if d.Risk, err = m.risk(c, append(slices.Clone(d.By), statNames(d.Stats)...)); err != nil {
 		return d, err

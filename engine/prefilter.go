@@ -17,17 +17,66 @@ import (
 // prefilter is a cheap test that a record must pass for a detection's
 // finding to be defined at all. It is derived from the compiled policy, never
 // written by hand: partial evaluation of the finding rule with input unknown
-// yields the residual queries, one of which must hold for a finding; when
-// every one of them requires input.<key> == "<constant>", a record whose
-// top-level key holds none of those constants cannot produce a finding, and
-// is not given to OPA at all. When no such key exists (or partial evaluation
+// yields the residual queries, one of which must hold for a finding. Each
+// query's equalities input.<path> == "<constant>" (a top-level key or a path
+// into nested objects, input.userIdentity.type) are conditions a record must
+// meet for that query. When every query constrains one top-level key, the
+// router indexes the detection by that key's constants (key, values); a
+// record it routes here must then meet every condition of at least one
+// query (queries; nil when the key is each query's only condition). When no
+// top-level key is constrained by every query (or partial evaluation
 // fails), key is "" and every record is evaluated.
 //
 // The price: a record ruled out this way is not evaluated, so a runtime
 // error the policy would have raised on it is not reported.
 type prefilter struct {
-	key    string
-	values map[string]bool
+	key     string
+	values  map[string]bool
+	queries [][]condition
+}
+
+// condition is input.<path> == value.
+type condition struct {
+	path  []string
+	value string
+}
+
+func (c condition) String() string {
+	return fmt.Sprintf("input.%s == %q", strings.Join(c.path, "."), c.value)
+}
+
+// holds reports whether rec meets the condition: the value at path is the
+// string value (escapes decoded), not a copy on the common path.
+func (c condition) holds(rec trail.Record) bool {
+	v := rec.Lookup(c.path[0])
+	for _, seg := range c.path[1:] {
+		if v = trail.Member(v, seg); v == nil {
+			return false
+		}
+	}
+	return stringIs(v, c.value)
+}
+
+// stringIs reports whether the raw JSON value v is the string s.
+func stringIs(v []byte, s string) bool {
+	if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 {
+		return string(v[1:len(v)-1]) == s
+	}
+	got, ok := trail.StringValue(v)
+	return ok && got == s
+}
+
+// admits reports whether a record routed by the key may produce a finding.
+func (p prefilter) admits(rec trail.Record) bool {
+	if p.queries == nil {
+		return true
+	}
+	for _, q := range p.queries {
+		if !slices.ContainsFunc(q, func(c condition) bool { return !c.holds(rec) }) {
+			return true
+		}
+	}
+	return false
 }
 
 func (p prefilter) String() string {
@@ -39,12 +88,38 @@ func (p prefilter) String() string {
 		vals = append(vals, fmt.Sprintf("%q", v))
 	}
 	slices.Sort(vals)
-	return fmt.Sprintf("input.%s in {%s}", p.key, strings.Join(vals, ", "))
+	out := fmt.Sprintf("input.%s in {%s}", p.key, strings.Join(vals, ", "))
+	// The other conditions: those of every query, then a note for the rest.
+	var common []string
+	more := false
+	for i, q := range p.queries {
+		for _, c := range q {
+			if len(c.path) == 1 && c.path[0] == p.key {
+				continue
+			}
+			inAll := !slices.ContainsFunc(p.queries, func(o []condition) bool {
+				return !slices.ContainsFunc(o, func(x condition) bool { return slices.Equal(x.path, c.path) && x.value == c.value })
+			})
+			switch {
+			case !inAll:
+				more = true
+			case i == 0:
+				common = append(common, c.String())
+			}
+		}
+	}
+	for _, c := range common {
+		out += " and " + c
+	}
+	if more {
+		out += " (and more conditions in some branches)"
+	}
+	return out
 }
 
 // prefilterBudget bounds the partial evaluation that derives a prefilter:
 // a policy that does heavy work on constants would otherwise stall loading.
-// Past it, there is no prefilter.
+// Past it, there is no prefilter (slower, never wrong).
 const prefilterBudget = 2 * time.Second
 
 // derivePrefilter finds the prefilter of detection id (see prefilter).
@@ -59,22 +134,38 @@ func derivePrefilter(ctx context.Context, c *ast.Compiler, id string) prefilter 
 	if err != nil || len(pq.Queries) == 0 {
 		return prefilter{}
 	}
-	// For every residual query, the constants it requires of top-level
-	// input keys.
-	required := make([]map[string]string, len(pq.Queries))
-	for i, body := range pq.Queries {
-		required[i] = map[string]string{}
+	// For every residual query, the conditions it sets on input, each
+	// once. A query that wants two values at one path can never hold:
+	// partial evaluation leaves such branches in, and they are dropped.
+	var queries [][]condition
+next:
+	for _, body := range pq.Queries {
+		var q []condition
 		for _, expr := range body {
-			if k, v, ok := inputEquality(expr); ok {
-				required[i][k] = v
+			c, ok := inputEquality(expr)
+			if !ok {
+				continue
+			}
+			i := slices.IndexFunc(q, func(o condition) bool { return slices.Equal(o.path, c.path) })
+			switch {
+			case i < 0:
+				q = append(q, c)
+			case q[i].value != c.value:
+				continue next
 			}
 		}
+		queries = append(queries, q)
 	}
-	// A key every query constrains; eventName first, as the most selective
-	// field of CloudTrail, then in name order for determinism.
-	keys := make([]string, 0, len(required[0]))
-	for k := range required[0] {
-		keys = append(keys, k)
+	if len(queries) == 0 {
+		return prefilter{}
+	}
+	// A top-level key every query constrains; eventName first, as the most
+	// selective field of CloudTrail, then in name order for determinism.
+	var keys []string
+	for _, c := range queries[0] {
+		if len(c.path) == 1 && !slices.Contains(keys, c.path[0]) {
+			keys = append(keys, c.path[0])
+		}
 	}
 	slices.SortFunc(keys, func(a, b string) int {
 		if (a == "eventName") != (b == "eventName") {
@@ -87,42 +178,56 @@ func derivePrefilter(ctx context.Context, c *ast.Compiler, id string) prefilter 
 	})
 	for _, k := range keys {
 		p := prefilter{key: k, values: map[string]bool{}}
-		for _, req := range required {
-			v, ok := req[k]
-			if !ok {
+		extra := false
+		for _, q := range queries {
+			i := slices.IndexFunc(q, func(c condition) bool { return len(c.path) == 1 && c.path[0] == k })
+			if i < 0 { // a branch that does not constrain k
 				p.key = ""
 				break
 			}
-			p.values[v] = true
+			p.values[q[i].value] = true
+			extra = extra || len(q) > 1
 		}
 		if p.key != "" {
+			if extra {
+				p.queries = queries
+			}
 			return p
 		}
 	}
 	return prefilter{}
 }
 
-// inputEquality matches an expression input.<key> = "<string>" (either
-// order, = or ==), not negated and without with-modifiers.
-func inputEquality(expr *ast.Expr) (key, value string, ok bool) {
+// inputEquality matches an expression input.<path> = "<string>" (either
+// order, = or ==; every path segment a string), not negated and without
+// with-modifiers.
+func inputEquality(expr *ast.Expr) (condition, bool) {
 	if expr.Negated || len(expr.With) > 0 || !expr.IsCall() || len(expr.Operands()) != 2 {
-		return "", "", false
+		return condition{}, false
 	}
 	if op := expr.Operator(); !op.Equal(ast.Equality.Ref()) && !op.Equal(ast.Equal.Ref()) {
-		return "", "", false
+		return condition{}, false
 	}
 	a, b := expr.Operand(0), expr.Operand(1)
 	for range 2 {
-		if ref, isRef := a.Value.(ast.Ref); isRef && len(ref) == 2 && ref.HasPrefix(ast.InputRootRef) {
-			k, kOK := ref[1].Value.(ast.String)
-			v, vOK := b.Value.(ast.String)
-			if kOK && vOK {
-				return string(k), string(v), true
+		ref, isRef := a.Value.(ast.Ref)
+		v, vOK := b.Value.(ast.String)
+		if isRef && vOK && len(ref) >= 2 && ref.HasPrefix(ast.InputRootRef) {
+			path := make([]string, 0, len(ref)-1)
+			for _, t := range ref[1:] {
+				s, ok := t.Value.(ast.String)
+				if !ok {
+					break
+				}
+				path = append(path, string(s))
+			}
+			if len(path) == len(ref)-1 {
+				return condition{path: path, value: string(v)}, true
 			}
 		}
 		a, b = b, a
 	}
-	return "", "", false
+	return condition{}, false
 }
 
 // router gives a record to the detections whose prefilter admits it. It
@@ -131,7 +236,8 @@ func inputEquality(expr *ast.Expr) (key, value string, ok bool) {
 // detection can match costs one lookup and never reaches OPA.
 type router struct {
 	keys   []routeKey
-	always []int // detections without a prefilter, by index
+	always []int       // detections without a prefilter, by index
+	pre    []prefilter // by detection index
 }
 
 type routeKey struct {
@@ -142,6 +248,7 @@ type routeKey struct {
 func newRouter(dets []*detection) router {
 	var r router
 	for i, d := range dets {
+		r.pre = append(r.pre, d.pre)
 		if d.pre.key == "" {
 			r.always = append(r.always, i)
 			continue
@@ -171,8 +278,13 @@ func (r *router) route(rec trail.Record, out []int) []int {
 		} else if s, ok := trail.StringValue(v); ok {
 			ds = k.values[s]
 		}
-		if len(ds) > 0 {
-			out = append(out, ds...)
+		n := len(out)
+		for _, d := range ds {
+			if r.pre[d].admits(rec) {
+				out = append(out, d)
+			}
+		}
+		if len(out) > n {
 			sources++
 		}
 	}

@@ -1,10 +1,12 @@
 package trail
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Technique is one MITRE ATT&CK technique a detection maps to.
@@ -49,6 +51,10 @@ type Detection struct {
 	// Where is the post-aggregation condition over Stats names (METADATA
 	// custom.stats.where), as written; "" keeps every row.
 	Where string `json:"where,omitempty"`
+	// Span, when not "", buckets the record's event time into the by-field
+	// _time, which the host fills (SPL's bucket _time span=1h): the start
+	// of the record's span in RFC 3339 UTC, or null when it has no time.
+	Span string `json:"span,omitempty"`
 	// IPFields are the by-fields that hold IP addresses: filter entries may
 	// match them with CIDR ranges.
 	IPFields []string `json:"ip_fields"`
@@ -84,6 +90,31 @@ func (d Detection) StatsOrDefault() []Stat {
 
 // TimeField is the pseudo-field of a record's event time in Stats.
 const TimeField = "_time"
+
+// ParseSpan reads a time span as SPL's bucket writes it: a positive whole
+// number of s, m, h or d ("1h", "15m", "1d"). "" is no span (0).
+func ParseSpan(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	units := map[byte]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour}
+	unit, ok := units[s[len(s)-1]]
+	n, err := strconv.Atoi(s[:len(s)-1])
+	if !ok || err != nil || n <= 0 || n > 366*24*3600 {
+		return 0, fmt.Errorf("span %q: want a positive number of s, m, h or d, as 1h", s)
+	}
+	return time.Duration(n) * unit, nil
+}
+
+// Bucket is the _time by-value of a record time under a span: the span's
+// start in RFC 3339 UTC (spans align to midnight UTC), or nil for no time.
+func Bucket(t time.Time, span time.Duration) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Truncate(span).Format(time.RFC3339)
+	return &s
+}
 
 // String renders the stat as Splunk writes it: "dc(eventName) as methods".
 func (s Stat) String() string {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -118,4 +119,27 @@ func FuzzMember(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestParseSpanAndBucket(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+		err  bool
+	}{
+		{"", 0, false}, {"1h", time.Hour, false}, {"15m", 15 * time.Minute, false}, {"30s", 30 * time.Second, false},
+		{"1d", 24 * time.Hour, false}, {"0h", 0, true}, {"-1h", 0, true}, {"1hour", 0, true}, {"h", 0, true}, {"1.5h", 0, true}, {"1w", 0, true},
+	} {
+		got, err := ParseSpan(tc.in)
+		if got != tc.want || (err != nil) != tc.err {
+			t.Errorf("ParseSpan(%q) = %v, %v", tc.in, got, err)
+		}
+	}
+	at := time.Date(2024, 8, 18, 23, 59, 59, 0, time.FixedZone("x", 2*3600))
+	if got := *Bucket(at, 24*time.Hour); got != "2024-08-18T00:00:00Z" {
+		t.Errorf("day bucket = %s", got)
+	}
+	if Bucket(time.Time{}, time.Hour) != nil {
+		t.Error("no time gave a bucket")
+	}
 }

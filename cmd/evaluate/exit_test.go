@@ -107,7 +107,7 @@ func TestInterruptedRunExits130WithValidPartialOutput(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	r := evaluate(t, "", "--version")
-	if r.code != exitOK || !strings.HasPrefix(r.stdout, "trailhunt ") || !strings.Contains(r.stdout, "\n  aws_createaccesskey  policies/aws_createaccesskey/aws_createaccesskey.rego  prefilter: input.eventName in {\"CreateAccessKey\"}\n") {
+	if r.code != exitOK || !strings.HasPrefix(r.stdout, "trailhunt ") || !strings.Contains(r.stdout, "\n  aws_createaccesskey  policies/aws_createaccesskey/aws_createaccesskey.rego  prefilter: input.eventName in {\"CreateAccessKey\"} and input.eventSource == \"iam.amazonaws.com\" (and more conditions in some branches)\n") {
 		t.Errorf("exit %d, stdout %q", r.code, r.stdout)
 	}
 }
