@@ -2,8 +2,8 @@ package engine
 
 import (
 	"errors"
-	"maps"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/open-policy-agent/opa/v1/ast"
