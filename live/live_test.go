@@ -51,6 +51,26 @@ func TestChangeWrite(t *testing.T) {
 				"  suppressed by d/quiet: 0 -> 2\n",
 		},
 		{
+			name: "failures are counted in the header",
+			c:    Change{From: "a", To: "b", Records: 10, Failed: 2, Errors: map[string]int64{"eval_timeout": 2}},
+			want: "policy set a -> b: reloaded in 0s, 10 records re-evaluated in 0s; 2 failed (errors: eval_timeout 2)\n  no change in findings\n",
+		},
+		{
+			name: "an incomplete change shows what it added, never what it could not compute",
+			c: Change{
+				From: "b", To: "c", Base: "a", Records: 10, Failed: 10, Errors: map[string]int64{"eval_runtime": 10}, Incomplete: true,
+				Delta: aggregate.Delta{
+					Added:   []trail.Row{row("alice", "e1", 1)},
+					Removed: []trail.Row{row("bob", "e2", 2)},
+					Changed: []aggregate.Change{{Old: row("carol", "e3", 1), New: row("carol", "e3", 3)}},
+				},
+				Suppressed: []SuppressionChange{{"d/quiet", 2, 0}},
+			},
+			want: "policy set b -> c: reloaded in 0s, 10 records re-evaluated in 0s; 10 failed (errors: eval_runtime 10) (changes against policy set a, the last complete results)\n" +
+				"  findings lost or changed are not shown: policy set c failed on records whose findings are unknown; changes stay shown against policy set a\n" +
+				"  + d: User alice from null eventID=e1 (count 1, 2024-07-30T21:53:13 .. 2024-07-30T21:54:13)\n",
+		},
+		{
 			name: "attacker-controlled values cannot drive the terminal or forge lines",
 			c:    Change{From: "a", To: "b", Delta: aggregate.Delta{Added: []trail.Row{row("x\x1b[2J\n  - fake", "e", 1)}}},
 			want: "policy set a -> b: reloaded in 0s, 0 records re-evaluated in 0s\n" +

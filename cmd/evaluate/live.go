@@ -46,12 +46,14 @@ func runLive(ctx context.Context, cfg config, ecfg engine.Config, stdin io.Reade
 			format = report.FormatTable
 		}
 		err = live.Watch(ctx, live.WatchConfig{
-			Sweep:      sweep.Config{Paths: cfg.paths, Workers: cfg.workers, Since: cfg.since, Until: cfg.until, OnError: errs.print},
+			Sweep:      sweep.Config{Paths: cfg.paths, Workers: cfg.workers, Since: cfg.since, Until: cfg.until},
 			Loader:     loaderConfig(cfg, stdin),
 			CacheBytes: cfg.cacheBytes,
 			Report:     report.Config{Format: format, Width: cfg.width},
 			Out:        stdout,
 			Log:        stderr,
+			MaxErrors:  cfg.maxErrors,
+			Quiet:      cfg.quiet,
 		}, current, reloads)
 	} else {
 		err = live.Follow(ctx, live.FollowConfig{
