@@ -1,8 +1,6 @@
 package live
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -125,34 +123,5 @@ func TestPartialNames(t *testing.T) {
 		if got := partial(name); got != want {
 			t.Errorf("partial(%q) = %v, want %v", name, got, want)
 		}
-	}
-}
-
-func TestStateRoundTrip(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
-	st, err := loadState(path)
-	if err != nil || len(st.Files) != 0 {
-		t.Fatalf("missing state file: %v, %v", st, err)
-	}
-	mod := time.Date(2024, 8, 1, 0, 0, 0, 0, time.UTC)
-	st.Files["a/b.json.gz"] = fileState{Size: 10, ModTime: mod, PolicyVersion: "v", Findings: 1}
-	if err := st.save(path); err != nil {
-		t.Fatal(err)
-	}
-	again, err := loadState(path)
-	if err != nil || again.Files["a/b.json.gz"].Size != 10 || !again.Files["a/b.json.gz"].ModTime.Equal(mod) {
-		t.Fatalf("reloaded: %+v, %v", again, err)
-	}
-	if err := os.WriteFile(path, []byte(`{"version": 2, "files": {}}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := loadState(path); err == nil || !strings.Contains(err.Error(), "version 2, want 1") {
-		t.Errorf("newer state version: err = %v", err)
-	}
-	if err := os.WriteFile(path, []byte(`{`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := loadState(path); err == nil || !strings.Contains(err.Error(), "read state "+path) {
-		t.Errorf("corrupt state: err = %v", err)
 	}
 }

@@ -38,7 +38,6 @@ func runLive(ctx context.Context, cfg config, ecfg engine.Config, stdin io.Reade
 		current = func() *engine.Set { return set }
 	}
 
-	errs := &errorPrinter{w: stderr, max: cfg.maxErrors, quiet: cfg.quiet}
 	var err error
 	if cfg.watch {
 		format := cfg.format
@@ -63,7 +62,8 @@ func runLive(ctx context.Context, cfg config, ecfg engine.Config, stdin io.Reade
 			Loader:    loaderConfig(cfg, stdin),
 			Out:       stdout,
 			Log:       stderr,
-			OnError:   errs.print,
+			MaxErrors: cfg.maxErrors,
+			Quiet:     cfg.quiet,
 		}, current, reloads)
 	}
 	switch {
