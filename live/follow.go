@@ -65,6 +65,15 @@ func Follow(ctx context.Context, cfg FollowConfig, current func() *engine.Set, r
 	if cfg.Settle <= 0 {
 		cfg.Settle = DefaultSettle
 	}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	tree, err := treewatch.New(ctx, cfg.Dir, treewatch.Options{Poll: cfg.poll})
+	if err != nil {
+		return fmt.Errorf("follow %s: %w", cfg.Dir, err)
+	}
+	defer func() { stop(); tree.Wait() }()
+	// The state after the directory: its entries of files no longer there
+	// are dropped, which a directory missing at start must not cause.
 	st, err := openState(cfg.StateFile, cfg.Dir, cfg.Out)
 	if err != nil {
 		return err
@@ -78,13 +87,6 @@ func Follow(ctx context.Context, cfg FollowConfig, current func() *engine.Set, r
 		}
 	}()
 	fl := &follower{cfg: cfg, st: st, errs: newErrorLog(cfg.Log, cfg.MaxErrors, cfg.Quiet)}
-	ctx, stop := context.WithCancel(ctx)
-	defer stop()
-	tree, err := treewatch.New(ctx, cfg.Dir, treewatch.Options{Poll: cfg.poll})
-	if err != nil {
-		return fmt.Errorf("follow %s: %w", cfg.Dir, err)
-	}
-	defer func() { stop(); tree.Wait() }()
 
 	// seen: candidate files and when they last changed.
 	seen := map[string]time.Time{}
@@ -179,13 +181,19 @@ func (fl *follower) watchError(err error) {
 	fl.errs.flush("")
 }
 
-// sameFile reports whether a and b name the same path (the state file may
-// live inside the followed directory; it is never read as CloudTrail).
+// sameFile reports whether a and b are the same file, whatever their names
+// (the state file may live inside the followed directory, reached through
+// a symlink; it is never read as CloudTrail).
 func sameFile(a, b string) bool {
 	if b == "" {
 		return false
 	}
-	aa, err1 := filepath.Abs(a)
-	bb, err2 := filepath.Abs(b)
-	return err1 == nil && err2 == nil && aa == bb
+	if aa, err1 := filepath.Abs(a); err1 == nil {
+		if bb, err2 := filepath.Abs(b); err2 == nil && aa == bb {
+			return true
+		}
+	}
+	ia, err1 := os.Stat(a)
+	ib, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(ia, ib)
 }

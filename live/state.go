@@ -88,7 +88,8 @@ const (
 var stateHeader = []byte(`{"version":2}` + "\n")
 
 // openState reads the state file at path (none yet is fine), drops the
-// entries of files no longer under dir, and opens it for appending. Every
+// entries of files no longer under dir (when dir is there at all), and
+// opens it for appending. Every
 // way the file cannot be written is found here, before anything is read:
 // the file itself, and its directory (compaction replaces the file). out,
 // when it is a regular file, is fsynced before entries are written.
@@ -104,10 +105,12 @@ func openState(path, dir string, out io.Writer) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	for k := range st.files {
-		if _, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(k))); errors.Is(err, fs.ErrNotExist) {
-			delete(st.files, k)
-			rewrite = true
+	if info, err := os.Stat(dir); err == nil && info.IsDir() {
+		for k := range st.files {
+			if _, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(k))); errors.Is(err, fs.ErrNotExist) {
+				delete(st.files, k)
+				rewrite = true
+			}
 		}
 	}
 	if f, ok := out.(*os.File); ok {

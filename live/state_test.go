@@ -216,3 +216,22 @@ func TestStateWaitsForFindingsInAFile(t *testing.T) {
 	}
 	st.close()
 }
+
+// TestStateKeepsEntriesWhenTheDirectoryIsMissing: a followed directory
+// missing at start (unmounted) must not empty the state.
+func TestStateKeepsEntriesWhenTheDirectoryIsMissing(t *testing.T) {
+	dir, path := stateDir(t, "a.json")
+	st := mustOpenState(t, path, dir)
+	if err := st.done("a.json", fileState{Size: 3}); err != nil {
+		t.Fatal(err)
+	}
+	st.close()
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	again := mustOpenState(t, path, dir)
+	defer again.close()
+	if _, ok := again.files["a.json"]; !ok {
+		t.Error("the entries were dropped while the directory was missing")
+	}
+}

@@ -207,3 +207,27 @@ func TestLiveFollowChangedFiles(t *testing.T) {
 		t.Errorf("after a restart, findings %q, want only g-4 at line 4", got)
 	}
 }
+
+// TestLiveFollowNeverReadsItsState: a state file inside the followed
+// directory, named through another path than the directory (a symlink),
+// is still never read as CloudTrail (it would feed itself: each file done
+// changes it).
+func TestLiveFollowNeverReadsItsState(t *testing.T) {
+	base := t.TempDir()
+	real := filepath.Join(base, "real")
+	if err := os.Mkdir(real, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, filepath.Join(base, "link")); err != nil {
+		t.Fatal(err)
+	}
+	writeLog(t, filepath.Join(real, "a.json"), "a-1")
+	_, stderr, stop := background(t, followArgs(filepath.Join(base, "link"), filepath.Join(real, "state.json"))...)
+	waitFor(t, stderr, "a.json: 1 records")
+	writeLog(t, filepath.Join(real, "b.json"), "b-1")
+	waitFor(t, stderr, "b.json: 1 records")
+	stop()
+	if strings.Contains(stderr.String(), "state.json:") {
+		t.Errorf("the state file was read:\n%s", stderr.String())
+	}
+}
