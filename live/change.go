@@ -14,12 +14,19 @@ import (
 
 // Change is what one policy reload changed in the results.
 type Change struct {
-	From, To         string        // policy set versions
-	Reload, Evaluate time.Duration // time to reload the set, and to re-evaluate
-	Records          int64         // records re-evaluated
-	Delta            aggregate.Delta
-	Suppressed       []SuppressionChange
-	Detections       map[string]trail.Detection // of the new set
+	From, To         string           // policy set versions: the one shown last, and the new one
+	Base             string           // the version whose results the changes are against, when not From
+	Reload, Evaluate time.Duration    // time to reload the set, and to re-evaluate
+	Records          int64            // records re-evaluated
+	Failed           int64            // records that could not be read or evaluated
+	Errors           map[string]int64 // errors by reason
+	// Incomplete: the new set failed on some records, whose findings are
+	// unknown. Only the findings it added are shown (a removal could be a
+	// record that failed), and the results of From stay the baseline.
+	Incomplete bool
+	Delta      aggregate.Delta
+	Suppressed []SuppressionChange
+	Detections map[string]trail.Detection // of the new set
 }
 
 // SuppressionChange is a filter entry whose suppression count changed.
@@ -44,13 +51,28 @@ func suppressionChanges(old, new map[string]int64) []SuppressionChange {
 	return out
 }
 
-// Write renders the change for a person: a header line with the versions
-// and timings, then one line per row added (+), removed (-) or changed (~),
-// then the filter entries whose suppression counts moved.
+// Write renders the change for a person: a header line with the versions,
+// timings and failures, then one line per row added (+), removed (-) or
+// changed (~), then the filter entries whose suppression counts moved. An
+// incomplete change says so and shows only the rows added.
 func (c Change) Write(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "policy set %s -> %s: reloaded in %s, %d records re-evaluated in %s\n",
-		c.From, c.To, c.Reload.Round(time.Millisecond), c.Records, c.Evaluate.Round(time.Millisecond))
+	base := c.From
+	against := ""
+	if c.Base != "" && c.Base != c.From {
+		base = c.Base
+		against = fmt.Sprintf(" (changes against policy set %s, the last complete results)", c.Base)
+	}
+	fmt.Fprintf(&b, "policy set %s -> %s: reloaded in %s, %d records re-evaluated in %s%s%s\n",
+		c.From, c.To, c.Reload.Round(time.Millisecond), c.Records, c.Evaluate.Round(time.Millisecond), failedNote(c.Failed, c.Errors), against)
+	if c.Incomplete {
+		fmt.Fprintf(&b, "  findings lost or changed are not shown: policy set %s failed on records whose findings are unknown; changes stay shown against policy set %s\n", c.To, base)
+		for _, r := range c.Delta.Added {
+			fmt.Fprintf(&b, "  + %s\n", report.Printable(c.describe(r)))
+		}
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
 	if c.Delta.Empty() && len(c.Suppressed) == 0 {
 		b.WriteString("  no change in findings\n")
 	}

@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -17,8 +18,6 @@ import (
 	"github.com/trailhunt/trailhunt/internal/treewatch"
 	"github.com/trailhunt/trailhunt/loader"
 	"github.com/trailhunt/trailhunt/report"
-	"github.com/trailhunt/trailhunt/sweep"
-	"github.com/trailhunt/trailhunt/trail"
 )
 
 // FollowConfig configures Follow.
@@ -27,9 +26,10 @@ type FollowConfig struct {
 	StateFile string        // where done files are recorded; "" for none
 	Settle    time.Duration // a file is complete once unchanged for this long
 	Loader    loader.Config
-	Out       io.Writer   // findings, one JSON line each
-	Log       io.Writer   // one line per file done, reloads
-	OnError   func(error) // read and evaluation errors
+	Out       io.Writer // findings, one JSON line each
+	Log       io.Writer // one line per file done, reloads, errors
+	MaxErrors int       // error lines printed per file; all are counted in its line
+	Quiet     bool      // no error lines (the per-file lines still count them)
 
 	poll time.Duration // how often the root is checked without an event; 0: treewatch.DefaultPoll
 }
@@ -54,17 +54,16 @@ func partial(name string) bool {
 
 // Follow evaluates every complete file under cfg.Dir once, with the
 // current set at the time the file is read (reloads, when not nil, reports
-// policy reloads), and writes its
-// unsuppressed findings as JSON lines; then it keeps watching for new files
-// until ctx is done. Files recorded in the state file with the same size and
-// modification time are not read again.
-func Follow(ctx context.Context, cfg FollowConfig, current func() *engine.Set, reloads <-chan engine.Reload) error {
+// policy reloads), and writes its unsuppressed findings as JSON lines; then
+// it keeps watching for new files until ctx is done. Files recorded in the
+// state file with the same size and modification time are not read again;
+// a file of JSON lines that grew is read from where it was read to; any
+// other change is read again whole, its findings written before marked as
+// repeats. A state file that cannot be written is an error before anything
+// is read.
+func Follow(ctx context.Context, cfg FollowConfig, current func() *engine.Set, reloads <-chan engine.Reload) (err error) {
 	if cfg.Settle <= 0 {
 		cfg.Settle = DefaultSettle
-	}
-	st, err := loadState(cfg.StateFile)
-	if err != nil {
-		return err
 	}
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -73,6 +72,21 @@ func Follow(ctx context.Context, cfg FollowConfig, current func() *engine.Set, r
 		return fmt.Errorf("follow %s: %w", cfg.Dir, err)
 	}
 	defer func() { stop(); tree.Wait() }()
+	// The state after the directory: its entries of files no longer there
+	// are dropped, which a directory missing at start must not cause.
+	st, err := openState(cfg.StateFile, cfg.Dir, cfg.Out)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := st.close(); cerr != nil && err == nil {
+			err = cerr
+			if !errors.Is(err, ErrOutput) {
+				err = fmt.Errorf("%w: %w", ErrOutput, cerr)
+			}
+		}
+	}()
+	fl := &follower{cfg: cfg, st: st, errs: newErrorLog(cfg.Log, cfg.MaxErrors, cfg.Quiet)}
 
 	// seen: candidate files and when they last changed.
 	seen := map[string]time.Time{}
@@ -94,7 +108,7 @@ func Follow(ctx context.Context, cfg FollowConfig, current func() *engine.Set, r
 	if err := listTree(time.Time{}); err != nil {
 		return fmt.Errorf("follow %s: %w", cfg.Dir, err)
 	}
-	fmt.Fprintf(cfg.Log, "follow: watching %s with policy set %s (%d files already done)\n", report.Printable(cfg.Dir), current().Version(), len(st.Files))
+	fmt.Fprintf(cfg.Log, "follow: watching %s with policy set %s (%d files already done)\n", report.Printable(cfg.Dir), current().Version(), len(st.files))
 
 	tick := time.NewTicker(max(cfg.Settle/4, 10*time.Millisecond))
 	defer tick.Stop()
@@ -113,9 +127,12 @@ func Follow(ctx context.Context, cfg FollowConfig, current func() *engine.Set, r
 				return nil
 			}
 			delete(seen, p)
-			if err := followFile(ctx, cfg, current(), st, p); err != nil {
+			if err := fl.file(ctx, current(), p); err != nil {
 				return err
 			}
+		}
+		if err := st.commitIfDue(); err != nil {
+			return err
 		}
 
 		select {
@@ -138,8 +155,8 @@ func Follow(ctx context.Context, cfg FollowConfig, current func() *engine.Set, r
 				// is read once settled, unless the state has it done.
 				fmt.Fprintf(cfg.Log, "follow: %s was replaced, made again or lost events; listing it again\n", report.Printable(cfg.Dir))
 				clear(seen)
-				if err := listTree(time.Now()); err != nil && cfg.OnError != nil {
-					cfg.OnError(err)
+				if err := listTree(time.Now()); err != nil {
+					fl.watchError(err)
 				}
 			case treewatch.Changed:
 				if ev.Op.Has(fsnotify.Remove) || ev.Op.Has(fsnotify.Rename) {
@@ -151,54 +168,32 @@ func Follow(ctx context.Context, cfg FollowConfig, current func() *engine.Set, r
 				}
 			}
 		case err := <-tree.Errors():
-			if cfg.OnError != nil {
-				cfg.OnError(fmt.Errorf("follow %s: %w", cfg.Dir, err))
-			}
+			fl.watchError(err)
 		case <-tick.C:
 		}
 	}
 }
 
-// followFile evaluates one complete file, unless the state says it is done.
-func followFile(ctx context.Context, cfg FollowConfig, set *engine.Set, st *state, path string) error {
-	info, err := os.Stat(path)
-	if err != nil {
-		return nil // gone before it settled
-	}
-	key := stateKey(cfg.Dir, path)
-	if f, ok := st.Files[key]; ok && f.Size == info.Size() && f.ModTime.Equal(info.ModTime()) {
-		return nil
-	}
-	rc := report.Config{Detections: detectionMap(set), PolicyVersion: set.Version()}
-	var werr error
-	res := sweep.Run(ctx, sweep.Config{
-		Paths:   []string{path},
-		Workers: 1,
-		OnError: cfg.OnError,
-		OnFinding: func(f trail.Finding) {
-			if !f.Suppressed() && werr == nil {
-				werr = report.WriteFinding(cfg.Out, rc, f)
-			}
-		},
-	}, loader.New(cfg.Loader), set)
-	if werr != nil {
-		return fmt.Errorf("%w: findings: %w", ErrOutput, werr)
-	}
-	if res.Interrupted {
-		return nil // not done: read again after a restart
-	}
-	fmt.Fprintf(cfg.Log, "follow: %s: %d records, %d findings, policy set %s\n", report.Printable(path), res.Evaluated+res.Failed, res.Findings, set.Version())
-	st.Files[key] = fileState{Size: info.Size(), ModTime: info.ModTime(), Done: time.Now().UTC(), PolicyVersion: set.Version(), Findings: res.Findings, Failed: res.Failed}
-	return st.save(cfg.StateFile)
+// watchError reports an error of the directory watch (a folder that cannot
+// be watched or listed).
+func (fl *follower) watchError(err error) {
+	fl.errs.add(fmt.Errorf("follow %s: %w", fl.cfg.Dir, err))
+	fl.errs.flush("")
 }
 
-// sameFile reports whether a and b name the same path (the state file may
-// live inside the followed directory; it is never read as CloudTrail).
+// sameFile reports whether a and b are the same file, whatever their names
+// (the state file may live inside the followed directory, reached through
+// a symlink; it is never read as CloudTrail).
 func sameFile(a, b string) bool {
 	if b == "" {
 		return false
 	}
-	aa, err1 := filepath.Abs(a)
-	bb, err2 := filepath.Abs(b)
-	return err1 == nil && err2 == nil && aa == bb
+	if aa, err1 := filepath.Abs(a); err1 == nil {
+		if bb, err2 := filepath.Abs(b); err2 == nil && aa == bb {
+			return true
+		}
+	}
+	ia, err1 := os.Stat(a)
+	ib, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(ia, ib)
 }

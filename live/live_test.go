@@ -1,8 +1,6 @@
 package live
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +47,26 @@ func TestChangeWrite(t *testing.T) {
 				"  - d: User bob from null eventID=e2 (count 2, 2024-07-30T21:53:13 .. 2024-07-30T21:55:13)\n" +
 				"  ~ d: User carol from null eventID=e3 (count 3, 2024-07-30T21:53:13 .. 2024-07-30T21:56:13) (was count 1, 2024-07-30T21:53:13 .. 2024-07-30T21:54:13)\n" +
 				"  suppressed by d/quiet: 0 -> 2\n",
+		},
+		{
+			name: "failures are counted in the header",
+			c:    Change{From: "a", To: "b", Records: 10, Failed: 2, Errors: map[string]int64{"eval_timeout": 2}},
+			want: "policy set a -> b: reloaded in 0s, 10 records re-evaluated in 0s; 2 failed (errors: eval_timeout 2)\n  no change in findings\n",
+		},
+		{
+			name: "an incomplete change shows what it added, never what it could not compute",
+			c: Change{
+				From: "b", To: "c", Base: "a", Records: 10, Failed: 10, Errors: map[string]int64{"eval_runtime": 10}, Incomplete: true,
+				Delta: aggregate.Delta{
+					Added:   []trail.Row{row("alice", "e1", 1)},
+					Removed: []trail.Row{row("bob", "e2", 2)},
+					Changed: []aggregate.Change{{Old: row("carol", "e3", 1), New: row("carol", "e3", 3)}},
+				},
+				Suppressed: []SuppressionChange{{"d/quiet", 2, 0}},
+			},
+			want: "policy set b -> c: reloaded in 0s, 10 records re-evaluated in 0s; 10 failed (errors: eval_runtime 10) (changes against policy set a, the last complete results)\n" +
+				"  findings lost or changed are not shown: policy set c failed on records whose findings are unknown; changes stay shown against policy set a\n" +
+				"  + d: User alice from null eventID=e1 (count 1, 2024-07-30T21:53:13 .. 2024-07-30T21:54:13)\n",
 		},
 		{
 			name: "attacker-controlled values cannot drive the terminal or forge lines",
@@ -105,34 +123,5 @@ func TestPartialNames(t *testing.T) {
 		if got := partial(name); got != want {
 			t.Errorf("partial(%q) = %v, want %v", name, got, want)
 		}
-	}
-}
-
-func TestStateRoundTrip(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
-	st, err := loadState(path)
-	if err != nil || len(st.Files) != 0 {
-		t.Fatalf("missing state file: %v, %v", st, err)
-	}
-	mod := time.Date(2024, 8, 1, 0, 0, 0, 0, time.UTC)
-	st.Files["a/b.json.gz"] = fileState{Size: 10, ModTime: mod, PolicyVersion: "v", Findings: 1}
-	if err := st.save(path); err != nil {
-		t.Fatal(err)
-	}
-	again, err := loadState(path)
-	if err != nil || again.Files["a/b.json.gz"].Size != 10 || !again.Files["a/b.json.gz"].ModTime.Equal(mod) {
-		t.Fatalf("reloaded: %+v, %v", again, err)
-	}
-	if err := os.WriteFile(path, []byte(`{"version": 2, "files": {}}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := loadState(path); err == nil || !strings.Contains(err.Error(), "version 2, want 1") {
-		t.Errorf("newer state version: err = %v", err)
-	}
-	if err := os.WriteFile(path, []byte(`{`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := loadState(path); err == nil || !strings.Contains(err.Error(), "read state "+path) {
-		t.Errorf("corrupt state: err = %v", err)
 	}
 }

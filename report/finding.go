@@ -11,8 +11,9 @@ import (
 // WriteFinding writes one finding as one JSON line, for streams of findings
 // as they appear (evaluate --follow): the jsonl row shape with count 1 and
 // firstTime = lastTime = the finding's event time, followed by "source",
-// where the record was read (file!member#index).
-func WriteFinding(w io.Writer, cfg Config, f trail.Finding) error {
+// where the record was read (file!member#index), and, when repeat is set,
+// "repeat": true (the finding was written before: its file was read again).
+func WriteFinding(w io.Writer, cfg Config, f trail.Finding, repeat bool) error {
 	var obj bytes.Buffer
 	row := trail.Row{Detection: f.Detection, Values: f.Values, Count: 1, First: f.Time, Last: f.Time}
 	if err := appendRowJSON(&obj, cfg, row); err != nil {
@@ -22,6 +23,9 @@ func WriteFinding(w io.Writer, cfg Config, f trail.Finding) error {
 	obj.WriteString(`,"source":`)
 	if err := appendJSON(&obj, f.Source.String()); err != nil {
 		return err
+	}
+	if repeat {
+		obj.WriteString(`,"repeat":true`)
 	}
 	obj.WriteString("}\n")
 	_, err := w.Write(obj.Bytes())

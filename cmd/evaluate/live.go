@@ -38,7 +38,6 @@ func runLive(ctx context.Context, cfg config, ecfg engine.Config, stdin io.Reade
 		current = func() *engine.Set { return set }
 	}
 
-	errs := &errorPrinter{w: stderr, max: cfg.maxErrors, quiet: cfg.quiet}
 	var err error
 	if cfg.watch {
 		format := cfg.format
@@ -46,12 +45,14 @@ func runLive(ctx context.Context, cfg config, ecfg engine.Config, stdin io.Reade
 			format = report.FormatTable
 		}
 		err = live.Watch(ctx, live.WatchConfig{
-			Sweep:      sweep.Config{Paths: cfg.paths, Workers: cfg.workers, Since: cfg.since, Until: cfg.until, OnError: errs.print},
+			Sweep:      sweep.Config{Paths: cfg.paths, Workers: cfg.workers, Since: cfg.since, Until: cfg.until},
 			Loader:     loaderConfig(cfg, stdin),
 			CacheBytes: cfg.cacheBytes,
 			Report:     report.Config{Format: format, Width: cfg.width},
 			Out:        stdout,
 			Log:        stderr,
+			MaxErrors:  cfg.maxErrors,
+			Quiet:      cfg.quiet,
 		}, current, reloads)
 	} else {
 		err = live.Follow(ctx, live.FollowConfig{
@@ -61,7 +62,8 @@ func runLive(ctx context.Context, cfg config, ecfg engine.Config, stdin io.Reade
 			Loader:    loaderConfig(cfg, stdin),
 			Out:       stdout,
 			Log:       stderr,
-			OnError:   errs.print,
+			MaxErrors: cfg.maxErrors,
+			Quiet:     cfg.quiet,
 		}, current, reloads)
 	}
 	switch {
