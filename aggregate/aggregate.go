@@ -43,8 +43,9 @@ import (
 // in the map key only, and are decoded from it by Rows.
 type group struct {
 	count       int64
-	first, last time.Time    // zero until the group sees a non-zero time
-	extra       []fieldState // per Finding.Extra field; nil when the findings carry none
+	first, last time.Time      // zero until the group sees a non-zero time
+	extra       []fieldState   // per Finding.Extra field; nil when the findings carry none
+	sources     []trail.Source // the first MaxSources, in source order
 }
 
 // fieldState is what a group keeps of one extra field: enough for
@@ -137,6 +138,9 @@ func (t *Table) Add(f trail.Finding) {
 	if len(f.Extra) > 0 {
 		g.addExtra(f.Extra)
 	}
+	if f.Source.File != "" {
+		g.addSource(f.Source)
+	}
 	if f.Time.IsZero() {
 		g.observe(1, time.Time{}, time.Time{})
 		return
@@ -173,6 +177,9 @@ func (t *Table) Merge(o *Table) {
 		g.observe(og.count, og.first, og.last)
 		if len(og.extra) > 0 {
 			g.mergeExtra(og)
+		}
+		for _, src := range og.sources {
+			g.addSource(src)
 		}
 	}
 }
@@ -216,6 +223,7 @@ func (t *Table) row(k string, g *group) (trail.Row, bool) {
 		First:     g.first,
 		Last:      g.last,
 		Stats:     spec.values(g, values),
+		Sources:   slices.Clone(g.sources),
 	}
 	return r, spec.keep(r.Stats)
 }
@@ -267,6 +275,7 @@ func cloneRow(r trail.Row) trail.Row {
 			c.Values[i] = &s
 		}
 	}
+	c.Sources = slices.Clone(r.Sources)
 	c.Stats = slices.Clone(r.Stats)
 	for i := range c.Stats {
 		c.Stats[i].Values = slices.Clone(c.Stats[i].Values)

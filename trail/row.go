@@ -12,6 +12,9 @@ type Row struct {
 	// Stats are the detection's stats functions' results, aligned with its
 	// Stats.
 	Stats []StatValue
+	// Sources are where the first of the group's records came from (at
+	// most a few, in source order); Count says how many there are in all.
+	Sources []Source
 }
 
 // StatValue is the result of one stats function for one row: N for count,
