@@ -30,6 +30,9 @@ type FollowConfig struct {
 	Log       io.Writer // one line per file done, reloads, errors
 	MaxErrors int       // error lines printed per file; all are counted in its line
 	Quiet     bool      // no error lines (the per-file lines still count them)
+	// Since and Until bound event time as in a batch run (sweep.Config):
+	// records outside are skipped and counted in the file's line.
+	Since, Until time.Time
 
 	poll time.Duration // how often the root is checked without an event; 0: treewatch.DefaultPoll
 }

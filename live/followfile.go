@@ -87,7 +87,8 @@ func (fl *follower) file(ctx context.Context, set *engine.Set, path string) erro
 	var tail *tailReader
 	if from == nil {
 		rd = loader.New(fl.cfg.Loader)
-		res = sweep.Run(ctx, sweep.Config{Paths: []string{path}, Workers: 1, OnError: fl.errs.add, OnFinding: onFinding}, rd, set)
+		res = sweep.Run(ctx, sweep.Config{Paths: []string{path}, Workers: 1, Since: fl.cfg.Since, Until: fl.cfg.Until, OnError: fl.errs.add,
+			OnFinding: func(f trail.Finding, _ trail.Record) { onFinding(f) }}, rd, set)
 	} else {
 		f, err := os.Open(path)
 		if err != nil {
@@ -101,8 +102,10 @@ func (fl *follower) file(ctx context.Context, set *engine.Set, path string) erro
 		res = sweep.Run(ctx, sweep.Config{
 			Paths:     []string{"-"},
 			Workers:   1,
+			Since:     fl.cfg.Since,
+			Until:     fl.cfg.Until,
 			OnError:   func(err error) { fl.errs.add(relocate(err, path, base)) },
-			OnFinding: func(f trail.Finding) { f.Source = moved(f.Source, path, base); onFinding(f) },
+			OnFinding: func(f trail.Finding, _ trail.Record) { f.Source = moved(f.Source, path, base); onFinding(f) },
 		}, rd, set)
 		f.Close()
 	}
@@ -136,6 +139,9 @@ func (fl *follower) file(ctx context.Context, set *engine.Set, path string) erro
 		logLine += fmt.Sprintf(" (%d repeated)", repeated)
 	}
 	logLine += fmt.Sprintf(", %d failed", now.Failed)
+	if skipped := res.Skipped[sweep.SkipOutsideWindow] + res.Skipped[sweep.SkipNoTime]; skipped > 0 {
+		logLine += fmt.Sprintf(", %d outside --since/--until", skipped)
+	}
 	if len(now.Errors) > 0 {
 		logLine += ", errors: " + reasons(now.Errors)
 	}

@@ -54,8 +54,10 @@ type Config struct {
 	// call at a time.
 	OnError func(error)
 	// OnFinding, when set, is called for each finding (suppressed ones
-	// included), one call at a time.
-	OnFinding func(trail.Finding)
+	// included) with the record it came from, one call at a time. The
+	// record may lie in the reader's buffers: it is valid during the call
+	// only.
+	OnFinding func(trail.Finding, trail.Record)
 	// OnRecord, when set, is called for each record read, before it is
 	// evaluated, one call at a time (the --watch cache uses it).
 	OnRecord func(trail.Record)
@@ -247,11 +249,11 @@ func (c *callbacks) err(err error) {
 	}
 }
 
-func (c *callbacks) finding(f trail.Finding) {
+func (c *callbacks) finding(f trail.Finding, rec trail.Record) {
 	if c.cfg.OnFinding != nil {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		c.cfg.OnFinding(f)
+		c.cfg.OnFinding(f, rec)
 	}
 }
 
@@ -306,7 +308,7 @@ func (p *Result) record(ctx context.Context, cfg Config, rec trail.Record, ev Ev
 		p.Evaluated++
 	}
 	for _, f := range findings {
-		cb.finding(f)
+		cb.finding(f, rec)
 		if f.Suppressed() {
 			for _, id := range f.SuppressedBy {
 				p.Suppressed[f.Detection+"/"+id]++

@@ -7,7 +7,7 @@ import (
 )
 
 // refuseWritingOverInputs returns an error when a file the run writes
-// (--output, --summary) is one of the inputs, or lies inside an input
+// (--output, --summary, --raw) is one of the inputs, or lies inside an input
 // directory: the first would replace a CloudTrail file with the results, the
 // second would write results among the logs being read. Files are compared
 // by identity (os.SameFile, after symlinks), so another spelling of the path,
@@ -17,6 +17,7 @@ func refuseWritingOverInputs(cfg config) error {
 	for _, out := range []struct{ flag, path, what string }{
 		{"--output", cfg.output, "the results"},
 		{"--summary", cfg.summary, "the summary"},
+		{"--raw", cfg.raw, "the raw records"},
 	} {
 		if out.path == "" {
 			continue

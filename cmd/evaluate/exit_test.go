@@ -42,7 +42,6 @@ filters:
 		{"bad format", []string{"--format", "xml", stratus}, exitUsage, `unknown output format "xml"`},
 		{"bad time", []string{"--since", "yesterday", stratus}, exitUsage, `"yesterday" is not a time`},
 		{"until before since", []string{"--since", "2024-02-01", "--until", "2024-01-01", stratus}, exitUsage, "is not after --since"},
-		{"help", []string{"--help"}, exitOK, "Usage: evaluate [flags] PATH..."},
 		{"missing policy dir", []string{"--policies", filepath.Join(dir, "nope"), stratus}, exitUsage, "evaluate: read policies"},
 		{"unknown detection", []string{"--detection", "nope", stratus}, exitUsage, `unknown detection "nope"`},
 		{"invalid filter list", []string{"--filters", badFilters, stratus}, exitUsage, badFilters + `:3: invalid filter list: filter "x" has no reason`},

@@ -5,15 +5,31 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/trailhunt/trailhunt/report"
 )
 
-// config is the command line, parsed and checked.
+// The modes (subcommands). Every mode parses the same flags into one run
+// specification (config); a flag a mode cannot honour is refused with one
+// line, never ignored.
+const (
+	modeRun    = "run"    // batch: evaluate PATHs, aggregate, write results and a summary
+	modeWatch  = "watch"  // tuning loop: re-evaluate PATHs on every policy or filter edit
+	modeFollow = "follow" // evaluate each new file arriving in DIR once
+	modeList   = "list"   // print the loaded detections
+)
+
+var modes = []string{modeRun, modeWatch, modeFollow, modeList}
+
+// config is the run specification: the command line, parsed and checked
+// before anything is read.
 type config struct {
-	paths          []string
+	mode           string
+	paths          []string // run, watch: inputs; follow: the one directory
 	policies       string
 	addPolicies    []string
 	filters        []string
@@ -21,17 +37,17 @@ type config struct {
 	formatSet      bool
 	output         string
 	summary        string
+	raw            string
 	detections     []string
 	since, until   time.Time
 	now            time.Time
 	workers        int
 	width          int
+	widthSet       bool
 	quiet          bool
 	version        bool
 	failOnFindings bool
 	noPrefilter    bool
-	watch          bool
-	follow         string
 	state          string
 	cacheBytes     int64
 	settle         time.Duration
@@ -47,107 +63,268 @@ type listFlag []string
 func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
 
-// timeFlag accepts RFC 3339 or a date (YYYY-MM-DD, midnight UTC).
-type timeFlag struct{ t *time.Time }
-
-func (f timeFlag) String() string {
-	if f.t == nil || f.t.IsZero() {
-		return ""
-	}
-	return f.t.Format(time.RFC3339)
+// option is one flag: where it applies and how it binds to the config.
+type option struct {
+	name  string
+	modes []string // the modes that honour it
+	bind  func(fs *flag.FlagSet, c *config, raw *rawFlags)
 }
 
-func (f timeFlag) Set(s string) error {
-	for _, layout := range []string{time.RFC3339Nano, time.DateOnly} {
-		if t, err := time.Parse(layout, s); err == nil {
-			*f.t = t.UTC()
-			return nil
-		}
-	}
-	return fmt.Errorf("%q is not a time: use RFC 3339 (2024-07-30T21:53:13Z) or a date (2024-07-30)", s)
+// rawFlags holds what is resolved after parsing: times relative to --now,
+// the format, and the legacy mode flags.
+type rawFlags struct {
+	since, until, now, format, follow string
+	filters, detections, addPolicies  listFlag
+	watch                             bool
 }
 
-const usageText = `Usage: evaluate [flags] PATH...
+var (
+	all       = modes
+	evaluated = []string{modeRun, modeWatch, modeFollow} // modes that read logs
+)
 
-Runs trailhunt's detections over CloudTrail logs. PATH is a file, a directory
-(read recursively), or - for standard input. Files may be {"Records":[...]}
-objects, JSON arrays, JSON lines or single events, plain or gzip'd, or zip and
-tar(.gz) archives of those; the format is detected from the content.
+var options = []option{
+	{"policies", all, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.StringVar(&c.policies, "policies", "", "directory of detections, replacing the set embedded in the binary")
+	}},
+	{"add-policies", all, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+		fs.Var(&r.addPolicies, "add-policies", "directory of more detection folders, run beside the --policies or embedded set (repeatable)")
+	}},
+	{"filters", all, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+		fs.Var(&r.filters, "filters", "filter-list file or directory; its entries apply beside each detection's own filters.yaml (repeatable)")
+	}},
+	{"detection", all, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+		fs.Var(&r.detections, "detection", "only the detections with this id or glob, e.g. 'aws_*loginprofile' (repeatable)")
+	}},
+	{"now", all, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+		fs.StringVar(&r.now, "now", "", "the time filter expiry and relative --since/--until are judged against (default: the clock)")
+	}},
+	{"format", all, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+		fs.StringVar(&r.format, "format", "", "output format: "+formatNames(report.Formats)+
+			" (run: default from --output's extension, else table on a terminal, else jsonl; watch: table; follow: jsonl; list: table)")
+	}},
+	{"since", evaluated, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+		fs.StringVar(&r.since, "since", "", "only events at or after this time: RFC 3339, YYYY-MM-DD, 'YYYY-MM-DD HH:MM:SS' (UTC) or a duration back from --now (90m, 24h, 7d)")
+	}},
+	{"until", evaluated, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+		fs.StringVar(&r.until, "until", "", "only events before this time (as --since)")
+	}},
+	{"quiet", evaluated, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.BoolVar(&c.quiet, "quiet", false, "no progress line, no per-error lines, no summary on stderr")
+	}},
+	{"eval-timeout", evaluated, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.DurationVar(&c.evalTimeout, "eval-timeout", time.Second, "deadline for one record in one detection; a record past it is counted as timed out (0: none)")
+	}},
+	{"no-prefilter", evaluated, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.BoolVar(&c.noPrefilter, "no-prefilter", false, "give every record to OPA, even those the policies' derived prefilter rules out (slower)")
+	}},
+	{"max-errors", evaluated, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.IntVar(&c.maxErrors, "max-errors", 20, "error lines printed on stderr (run: in all; watch: per evaluation; follow: per file); all are counted")
+	}},
+	{"max-record-bytes", evaluated, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.Int64Var(&c.maxRecord, "max-record-bytes", 16<<20, "largest record accepted, in bytes")
+	}},
+	{"max-decompressed-bytes", evaluated, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.Int64Var(&c.maxDecompress, "max-decompressed-bytes", 8<<30, "largest decompressed size of one file or archive member")
+	}},
+	{"workers", []string{modeRun, modeWatch}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.IntVar(&c.workers, "workers", 0, "parallel workers (default: number of CPUs)")
+	}},
+	{"width", []string{modeRun, modeWatch}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.IntVar(&c.width, "width", 0, "table width in columns (default: the terminal's, else $COLUMNS, else 120)")
+	}},
+	{"output", []string{modeRun}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.StringVar(&c.output, "output", "", "write results to this file, atomically (default: standard output); its extension sets the format")
+	}},
+	{"summary", []string{modeRun}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.StringVar(&c.summary, "summary", "", "also write the run summary as JSON to this file")
+	}},
+	{"raw", []string{modeRun}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.StringVar(&c.raw, "raw", "", "also write the raw record behind every finding shown, as JSON lines with its detection and source")
+	}},
+	{"fail-on-findings", []string{modeRun}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.BoolVar(&c.failOnFindings, "fail-on-findings", false, "exit 1 when there is at least one finding")
+	}},
+	{"version", []string{modeRun}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.BoolVar(&c.version, "version", false, "print the version and the policy-set version, then exit")
+	}},
+	{"cache-bytes", []string{modeWatch}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.Int64Var(&c.cacheBytes, "cache-bytes", 1<<30, "memory budget for the records kept between re-evaluations")
+	}},
+	{"state", []string{modeFollow}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.StringVar(&c.state, "state", "", "state file recording the files done, so a restart resumes")
+	}},
+	{"settle", []string{modeFollow}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.DurationVar(&c.settle, "settle", 2*time.Second, "a file is complete once unchanged this long")
+	}},
+	// The modes as flags of plain `evaluate`, as before subcommands.
+	{"watch", []string{modeRun}, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+		fs.BoolVar(&r.watch, "watch", false, "the same as `evaluate watch`")
+	}},
+	{"follow", []string{modeRun}, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+		fs.StringVar(&r.follow, "follow", "", "DIR: the same as `evaluate follow DIR`")
+	}},
+}
 
-Flags:
-`
+// formatsOf lists the formats each mode writes.
+var formatsOf = map[string][]report.Format{
+	modeRun:    report.Formats,
+	modeWatch:  {report.FormatTable, report.FormatJSON, report.FormatJSONL, report.FormatCSV},
+	modeFollow: {report.FormatJSONL},
+	modeList:   {report.FormatTable, report.FormatJSON},
+}
 
-func parseFlags(args []string, stderr io.Writer) (config, error) {
-	var c config
-	var filters, detections, addPolicies listFlag
-	var format string
-	fs := flag.NewFlagSet("evaluate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usageText)
-		fs.PrintDefaults()
+func formatNames(fs []report.Format) string {
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = string(f)
 	}
-	fs.StringVar(&c.policies, "policies", "", "directory of detections (default: the set embedded in the binary)")
-	fs.Var(&addPolicies, "add-policies", "directory of more detection folders, run beside the --policies or embedded set (repeatable)")
-	fs.Var(&filters, "filters", "filter-list file or directory; its entries apply beside each detection's own filters.yaml (repeatable)")
-	fs.StringVar(&format, "format", "", "output format: table, json, jsonl or csv (default: table on a terminal, else jsonl)")
-	fs.StringVar(&c.output, "output", "", "write results to this file, atomically (default: standard output)")
-	fs.StringVar(&c.summary, "summary", "", "also write the run summary as JSON to this file")
-	fs.Var(&detections, "detection", "run only the detections with this id or glob, e.g. 'aws_*loginprofile' (repeatable)")
-	fs.Var(timeFlag{&c.since}, "since", "only events at or after this time (RFC 3339 or YYYY-MM-DD)")
-	fs.Var(timeFlag{&c.until}, "until", "only events before this time (RFC 3339 or YYYY-MM-DD)")
-	fs.Var(timeFlag{&c.now}, "now", "judge filter expiry as of this time (default: now)")
-	fs.IntVar(&c.width, "width", report.DefaultWidth, "table width in columns; columns that do not fit are listed, not shown")
-	fs.IntVar(&c.workers, "workers", 0, "parallel workers (default: number of CPUs)")
-	fs.BoolVar(&c.quiet, "quiet", false, "no progress line, no per-error lines, no summary on stderr")
-	fs.BoolVar(&c.version, "version", false, "print the version and the policy-set version, then exit")
-	fs.BoolVar(&c.failOnFindings, "fail-on-findings", false, "exit 1 when there is at least one finding")
-	fs.BoolVar(&c.watch, "watch", false, "tuning loop: evaluate, then re-evaluate and print what changed after every policy or filter edit (needs --policies)")
-	fs.StringVar(&c.follow, "follow", "", "evaluate each new file arriving in this directory once, printing findings as JSON lines")
-	fs.StringVar(&c.state, "state", "", "with --follow: state file recording the files done, so a restart resumes")
-	fs.Int64Var(&c.cacheBytes, "cache-bytes", 1<<30, "with --watch: memory budget for the records kept between re-evaluations")
-	fs.DurationVar(&c.settle, "settle", 2*time.Second, "with --follow: a file is complete once unchanged this long")
-	fs.DurationVar(&c.evalTimeout, "eval-timeout", time.Second, "deadline for one record in one detection; a record past it is counted as timed out (0: none)")
-	fs.BoolVar(&c.noPrefilter, "no-prefilter", false, "give every record to OPA, even those the policies' derived prefilter rules out (slower)")
-	fs.IntVar(&c.maxErrors, "max-errors", 20, "print at most this many error lines on stderr (all are counted)")
-	fs.Int64Var(&c.maxRecord, "max-record-bytes", 16<<20, "largest record accepted, in bytes")
-	fs.Int64Var(&c.maxDecompress, "max-decompressed-bytes", 8<<30, "largest decompressed size of one file or archive member")
+	return strings.Join(names, ", ")
+}
+
+// errHelp is returned for -h/--help: usage was printed to stdout.
+var errHelp = flag.ErrHelp
+
+// parseArgs reads the subcommand and its flags into a config, checking
+// every value before anything is read. Help goes to stdout; an error is one
+// line and never prints the usage.
+func parseArgs(args []string, now time.Time, stdout io.Writer) (config, error) {
+	c := config{mode: modeRun}
+	if len(args) > 0 && slices.Contains(modes, args[0]) {
+		c.mode, args = args[0], args[1:]
+	}
+	var raw rawFlags
+	fs := flag.NewFlagSet("evaluate "+c.mode, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	for _, o := range options {
+		o.bind(fs, &c, &raw)
+	}
 	if err := fs.Parse(args); err != nil {
-		return c, err
+		if errors.Is(err, flag.ErrHelp) {
+			writeUsage(stdout, c.mode, fs)
+			return c, errHelp
+		}
+		return c, fmt.Errorf("%w (see evaluate %s --help)", err, c.mode)
 	}
-	c.filters, c.detections, c.addPolicies, c.paths = filters, detections, addPolicies, fs.Args()
-	if format != "" {
-		f, err := report.ParseFormat(format)
+	// The legacy mode flags switch plain `evaluate` into a mode.
+	switch {
+	case raw.watch && raw.follow != "":
+		return c, errors.New("--watch and --follow are different modes: choose one")
+	case raw.watch:
+		c.mode = modeWatch
+	case raw.follow != "":
+		c.mode = modeFollow
+	}
+	// A flag set that the mode cannot honour is refused.
+	var refused error
+	fs.Visit(func(f *flag.Flag) {
+		if refused != nil || f.Name == "watch" || f.Name == "follow" {
+			return
+		}
+		i := slices.IndexFunc(options, func(o option) bool { return o.name == f.Name })
+		if !slices.Contains(options[i].modes, c.mode) {
+			refused = fmt.Errorf("--%s: not available with `evaluate %s` (it applies to %s)", f.Name, c.mode, strings.Join(options[i].modes, ", "))
+		}
+		if f.Name == "width" {
+			c.widthSet = true
+		}
+	})
+	if refused != nil {
+		return c, refused
+	}
+	c.filters, c.detections, c.addPolicies, c.paths = raw.filters, raw.detections, raw.addPolicies, fs.Args()
+	if raw.follow != "" {
+		c.paths = append([]string{raw.follow}, c.paths...)
+	}
+	return c, c.resolve(raw, now)
+}
+
+// resolve turns the raw values into the config and checks them all.
+func (c *config) resolve(raw rawFlags, clock time.Time) error {
+	c.now = clock.UTC()
+	if raw.now != "" {
+		t, err := parseTime(raw.now, time.Time{})
 		if err != nil {
-			return c, err
+			return fmt.Errorf("--now: %w", err)
+		}
+		c.now = t
+	}
+	for _, t := range []struct {
+		flag, s string
+		dst     *time.Time
+	}{{"since", raw.since, &c.since}, {"until", raw.until, &c.until}} {
+		if t.s == "" {
+			continue
+		}
+		v, err := parseTime(t.s, c.now)
+		if err != nil {
+			return fmt.Errorf("--%s: %w", t.flag, err)
+		}
+		*t.dst = v
+	}
+	if raw.format != "" {
+		f, err := report.ParseFormat(raw.format)
+		if err != nil {
+			return fmt.Errorf("--format: %w", err)
 		}
 		c.format, c.formatSet = f, true
+	} else if c.output != "" {
+		if f, ok := formatOfName(c.output); ok {
+			c.format, c.formatSet = f, true
+		}
+	}
+	if c.formatSet && !slices.Contains(formatsOf[c.mode], c.format) {
+		return fmt.Errorf("--format %s: `evaluate %s` writes %s", c.format, c.mode, formatNames(formatsOf[c.mode]))
+	}
+	if c.widthSet && c.formatSet && c.format != report.FormatTable {
+		return fmt.Errorf("--width %d: only the table has a width, not --format %s", c.width, c.format)
 	}
 	switch {
-	case c.version:
-		return c, nil
-	case c.watch && c.follow != "":
-		return c, errors.New("--watch and --follow are different modes: choose one")
-	case c.watch && c.policies == "":
-		return c, errors.New("--watch needs --policies DIR: the embedded policy set cannot change while it runs")
-	case (c.watch || c.follow != "") && c.output != "":
-		return c, errors.New("--output is for batch runs; --watch and --follow write to standard output")
-	case c.follow != "" && len(c.paths) > 0:
-		return c, errors.New("--follow DIR takes no other PATH")
-	case c.follow == "" && c.state != "":
-		return c, errors.New("--state goes with --follow")
-	case c.follow != "":
-		return c, nil
-	case len(c.paths) == 0:
-		return c, errors.New("no PATH given: name files, directories, or - for standard input")
-	case c.width < 40:
-		return c, fmt.Errorf("--width %d: want at least 40 columns", c.width)
+	case c.mode == modeList && len(c.paths) > 0:
+		return fmt.Errorf("list reads no logs: unexpected argument %q", c.paths[0])
+	case c.mode == modeFollow && len(c.paths) != 1:
+		return errors.New("follow takes exactly one DIR: the directory that receives CloudTrail files")
+	case c.mode == modeWatch && c.policies == "":
+		return errors.New("watch needs --policies DIR: the embedded policy set cannot change while it runs")
+	case (c.mode == modeRun || c.mode == modeWatch) && len(c.paths) == 0 && !c.version:
+		return errors.New("no PATH given: name files, directories, or - for standard input")
+	case c.widthSet && c.width < 40:
+		return fmt.Errorf("--width %d: want at least 40 columns", c.width)
 	case c.workers < 0:
-		return c, fmt.Errorf("--workers %d: want 0 (all CPUs) or more", c.workers)
+		return fmt.Errorf("--workers %d: want 0 (all CPUs) or more", c.workers)
 	case !c.since.IsZero() && !c.until.IsZero() && !c.until.After(c.since):
-		return c, fmt.Errorf("--until %s is not after --since %s", c.until.Format(time.RFC3339), c.since.Format(time.RFC3339))
-	case c.maxRecord <= 0 || c.maxDecompress <= 0:
-		return c, errors.New("--max-record-bytes and --max-decompressed-bytes must be positive")
+		return fmt.Errorf("--until %s is not after --since %s", c.until.Format(time.RFC3339), c.since.Format(time.RFC3339))
+	case c.mode != modeList && (c.maxRecord <= 0 || c.maxDecompress <= 0):
+		return fmt.Errorf("--max-record-bytes %d, --max-decompressed-bytes %d: both must be positive", c.maxRecord, c.maxDecompress)
+	case c.evalTimeout < 0:
+		return fmt.Errorf("--eval-timeout %s: want 0 (none) or more", c.evalTimeout)
+	case c.maxErrors < 0:
+		return fmt.Errorf("--max-errors %d: want 0 or more", c.maxErrors)
+	case c.mode == modeWatch && c.cacheBytes < 0:
+		return fmt.Errorf("--cache-bytes %d: want 0 or more", c.cacheBytes)
+	case c.mode == modeFollow && c.settle <= 0:
+		return fmt.Errorf("--settle %s: want a positive duration", c.settle)
 	}
-	return c, nil
+	return refuseWritingOverInputs(*c)
+}
+
+// formatOfName infers an output format from a file name's extension.
+func formatOfName(name string) (report.Format, bool) {
+	lower := strings.ToLower(name)
+	switch {
+	case strings.HasSuffix(lower, ".ocsf.jsonl") || strings.HasSuffix(lower, ".ocsf.json"):
+		f, err := report.ParseFormat("ocsf")
+		return f, err == nil
+	case strings.HasSuffix(lower, ".jsonl") || strings.HasSuffix(lower, ".ndjson"):
+		return report.FormatJSONL, true
+	}
+	switch filepath.Ext(lower) {
+	case ".csv":
+		return report.FormatCSV, true
+	case ".json":
+		return report.FormatJSON, true
+	case ".txt":
+		return report.FormatTable, true
+	}
+	return "", false
 }

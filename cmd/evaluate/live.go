@@ -39,7 +39,7 @@ func runLive(ctx context.Context, cfg config, ecfg engine.Config, stdin io.Reade
 	}
 
 	var err error
-	if cfg.watch {
+	if cfg.mode == modeWatch {
 		format := cfg.format
 		if !cfg.formatSet {
 			format = report.FormatTable
@@ -56,7 +56,9 @@ func runLive(ctx context.Context, cfg config, ecfg engine.Config, stdin io.Reade
 		}, current, reloads)
 	} else {
 		err = live.Follow(ctx, live.FollowConfig{
-			Dir:       cfg.follow,
+			Dir:       cfg.paths[0],
+			Since:     cfg.since,
+			Until:     cfg.until,
 			StateFile: cfg.state,
 			Settle:    cfg.settle,
 			Loader:    loaderConfig(cfg, stdin),

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,27 +18,28 @@ import (
 	"github.com/trailhunt/trailhunt/trail"
 )
 
+// commandName prefixes error lines: "evaluate" for a run, "evaluate MODE"
+// for the other modes.
+func commandName(mode string) string {
+	if mode == modeRun {
+		return "evaluate"
+	}
+	return "evaluate " + mode
+}
+
 // run is the whole command: it maps arguments and streams to an exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	start := time.Now()
-	if len(args) > 0 {
-		switch args[0] {
-		case "list":
-			return runList(ctx, args[1:], stdout, stderr)
-		case "run": // `evaluate run PATH...` is `evaluate PATH...`
-			args = args[1:]
-		}
-	}
-	cfg, err := parseFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
+	cfg, err := parseArgs(args, start, stdout)
+	if errors.Is(err, errHelp) {
 		return exitOK
 	}
-	if err == nil && !cfg.version {
-		err = refuseWritingOverInputs(cfg)
-	}
 	if err != nil {
-		fmt.Fprintf(stderr, "evaluate: %v\n", err)
+		fmt.Fprintf(stderr, "%s: %v\n", commandName(cfg.mode), err)
 		return exitUsage
+	}
+	if !cfg.widthSet {
+		cfg.width = terminalWidth(stdout)
 	}
 	ecfg := engine.Config{
 		PolicyDir:     cfg.policies,
@@ -50,8 +50,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		NoPrefilter:   cfg.noPrefilter,
 		EvalTimeout:   cfg.evalTimeout,
 	}
-	if cfg.watch || cfg.follow != "" {
+	switch cfg.mode {
+	case modeWatch, modeFollow:
 		return runLive(ctx, cfg, ecfg, stdin, stdout, stderr)
+	case modeList:
+		return runList(ctx, cfg, ecfg, stdout, stderr)
 	}
 	set, err := engine.Load(ctx, ecfg)
 	if err != nil {
@@ -79,17 +82,28 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitUsage
 	}
 
+	raw, err := openRaw(cfg.raw)
+	if err != nil {
+		commit(errors.New("not written"))
+		fmt.Fprintf(stderr, "evaluate: %v\n", err)
+		return exitUsage
+	}
+
 	rd := loader.New(loaderConfig(cfg, stdin))
 	errs := &errorPrinter{w: stderr, max: cfg.maxErrors, quiet: cfg.quiet}
 	prog := startProgress(ctx, cfg.quiet, stderr, rd, start)
-	res := sweep.Run(ctx, sweep.Config{
+	scfg := sweep.Config{
 		Paths:    cfg.paths,
 		Workers:  cfg.workers,
 		Since:    cfg.since,
 		Until:    cfg.until,
 		OnError:  errs.print,
 		OnInputs: prog.total,
-	}, rd, set)
+	}
+	if raw != nil {
+		scfg.OnFinding = raw.write
+	}
+	res := sweep.Run(ctx, scfg, rd, set)
 	prog.stop()
 	errs.flush()
 
@@ -102,6 +116,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	werr := report.Write(out, report.Config{Format: cfg.format, Width: cfg.width, Detections: detections, PolicyVersion: set.Version()}, rows)
 	if err := commit(werr); err != nil {
 		fmt.Fprintf(stderr, "evaluate: write results: %v\n", err)
+		code = exitOutput
+	}
+	if err := raw.close(); err != nil {
+		fmt.Fprintf(stderr, "evaluate: write --raw: %v\n", err)
 		code = exitOutput
 	}
 

@@ -145,7 +145,7 @@ filters:
 		args []string
 		want string
 	}{
-		{[]string{"list", "--format", "csv"}, "evaluate list: --format csv: list writes table or json\n"},
+		{[]string{"list", "--format", "csv"}, "evaluate list: --format csv: `evaluate list` writes table, json\n"},
 		{[]string{"list", "fixtures/"}, "evaluate list: list reads no logs: unexpected argument \"fixtures/\"\n"},
 		{[]string{"list", "--bogus"}, "evaluate list: flag provided but not defined: -bogus (see evaluate list --help)\n"},
 		{[]string{"list", "--detection", "nope*"}, "evaluate list: unknown detection \"nope*\" (have: "},

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// usage is each mode's help: what it does and examples. The flags that
+// apply to the mode are listed after it.
+var usage = map[string]string{
+	modeRun: `Usage: evaluate [run] [flags] PATH...
+
+Runs the detections over CloudTrail logs and writes the aggregated rows and a
+run summary. PATH is a file, a directory (read recursively), or - for
+standard input: {"Records":[...]} objects, JSON arrays, JSON lines or single
+events, plain or gzip'd, or zip and tar(.gz) archives of those.
+
+Other modes: evaluate watch | follow | list (evaluate MODE --help).
+
+Examples:
+  evaluate fixtures/
+  evaluate --since 7d --format csv --output week.csv /data/AWSLogs/
+  evaluate --detection 'aws_*loginprofile' --filters org.yaml --raw raw.jsonl logs/
+`,
+	modeWatch: `Usage: evaluate watch --policies DIR [flags] PATH...
+
+The tuning loop: evaluates PATH once and keeps its records in memory, then
+re-evaluates after every edit of a policy or filter list under --policies
+(and --add-policies, --filters) and prints what changed. Runs until Ctrl-C.
+
+Examples:
+  evaluate watch --policies policies/ logs/
+  evaluate watch --policies my-policies/ --detection aws_createaccesskey --since 30d logs/
+`,
+	modeFollow: `Usage: evaluate follow [flags] DIR
+
+Evaluates each new CloudTrail file arriving in DIR (recursively) once it has
+settled, and writes every unsuppressed finding at once as a JSON line. With
+--policies, policies and filters reload underneath. Runs until Ctrl-C.
+
+Examples:
+  evaluate follow --state /var/lib/trailhunt/state.json /data/trail/
+  evaluate follow --policies policies/ --since 24h /data/trail/
+`,
+	modeList: `Usage: evaluate list [flags]
+
+Prints every loaded detection: id, title, type, ATT&CK, risk score, stats
+and where condition, the prefilter derived from its policy, and its filter
+entries (owner, expiry, file:line; expired ones flagged). Reads no logs.
+
+Examples:
+  evaluate list
+  evaluate list --add-policies ./my-detections --detection 'aws_*loginprofile'
+  evaluate list --filters org-filters.yaml --format json
+`,
+}
+
+// writeUsage prints a mode's help and the flags it honours.
+func writeUsage(w io.Writer, mode string, fs *flag.FlagSet) {
+	var b strings.Builder
+	b.WriteString(usage[mode])
+	b.WriteString("\nFlags:\n")
+	for _, o := range options {
+		if !slices.Contains(o.modes, mode) || (mode != modeRun && (o.name == "watch" || o.name == "follow")) {
+			continue
+		}
+		f := fs.Lookup(o.name)
+		name, text := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if name != "" {
+			line += " " + name
+		}
+		fmt.Fprintf(&b, "%s\n    \t%s", line, text)
+		if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" && f.DefValue != "[]" {
+			fmt.Fprintf(&b, " (default %s)", f.DefValue)
+		}
+		b.WriteByte('\n')
+	}
+	io.WriteString(w, b.String())
+}
