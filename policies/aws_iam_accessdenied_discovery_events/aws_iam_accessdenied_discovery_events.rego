@@ -27,7 +27,7 @@
 #     impact: 20
 #     confidence: 50
 #     score: 10
-#     message: User $userIdentity.arn$ is seen to perform excessive number of discovery related api calls from IP $src_ip$, within the hour from $hour$, where the access was denied.
+#     message: User $userIdentity.arn$ is seen to perform excessive number of discovery related api calls from IP $src_ip$, within the hour from $_time$, where the access was denied.
 #   required_fields:
 #     - eventTime
 #     - eventName
@@ -44,7 +44,8 @@
 #     by:
 #       - src_ip
 #       - userIdentity.arn
-#       - hour
+#       - _time
+#     span: 1h
 #     functions:
 #       - count
 #       - dc(eventID) as failures
@@ -72,17 +73,22 @@ package detections.aws_iam_accessdenied_discovery_events
 # IAM users, one record at a time; the host groups the findings by
 # stats.by, computes stats.functions per group and keeps the groups for which
 # stats.where holds. Each finding therefore carries the by-fields plus the
-# fields the functions read (eventID, eventName, eventSource).
+# fields the functions read (eventID, eventName, eventSource), except the
+# by-field _time, which the host fills (custom.stats.span, deviation 1).
 #
 # Deviations from the SPL, and why:
-#   1. `bucket _time span=1h` is the by-field `hour`: the eventTime truncated
-#      to the clock hour, in UTC, as RFC 3339 ("2024-08-18T12:00:00Z"). It is
-#      computed here, from the same eventTime forms the host reads (RFC 3339
-#      with any offset, or "YYYY-MM-DD HH:MM:SS" as UTC). A record without a
-#      usable eventTime has hour null: all such records of one user and IP
-#      fall into one group, which the row shows as null rather than hiding.
-#      Buckets are fixed clock hours, as in Splunk: 5 refusals spread over
-#      10:58-11:02 fall into two buckets and are not reported.
+#   1. `bucket _time span=1h` is done by the host, as SPL's bucket does it:
+#      with `_time` in stats.by and `span: 1h`, the host fills the by-field
+#      _time (upstream's column name) with the start of the record's clock
+#      hour, in UTC, as RFC 3339 ("2024-08-18T12:00:00Z"), from the
+#      eventTime as the host parses it (RFC 3339 with any offset, or
+#      "YYYY-MM-DD HH:MM:SS" as UTC). The finding has no _time key (the
+#      engine refuses one) and this policy does not read eventTime. A
+#      record without a usable eventTime gets _time null and is still
+#      counted: all such records of one user and IP fall into one group,
+#      which the row shows as null rather than hiding. Buckets are fixed
+#      clock hours, as in Splunk: 5 refusals spread over 10:58-11:02 fall
+#      into two buckets and are not reported.
 #   2. failures is dc(eventID), not count: CloudTrail may deliver an event
 #      more than once, and the same refused call counted twice must not push
 #      a user over the threshold (TrailDiscover files every event twice).
@@ -102,8 +108,10 @@ package detections.aws_iam_accessdenied_discovery_events
 #      evidence of an AWS service.
 #   5. Null by-fields (no sourceIPAddress, no userIdentity.arn) form groups
 #      of their own instead of being dropped by `stats by`.
-#   6. The risk message no longer says how many calls ($failures$): the
-#      contract allows only by-fields in it. It names the source IP and hour.
+#   6. The risk message does not say how many calls ($failures$, as
+#      upstream's does): it was written when the contract allowed only
+#      by-fields in it (it now allows stats names too). It names the source
+#      IP and the hour (_time).
 # Kept as upstream: only IAM users (user_type=IAMUser) are counted, and the
 # where clause is upstream's (methods >= 1 and sources >= 1 only exclude
 # groups whose records all lack eventName or eventSource).
@@ -113,11 +121,11 @@ package detections.aws_iam_accessdenied_discovery_events
 # a value of another type all become null and never raise an error.
 
 # finding: defined iff the record is an IAM user's refused call (a-c). Keys:
-# stats.by plus the fields the stats functions read.
+# stats.by without _time (the host's) plus the fields the stats functions
+# read.
 finding := {
 	"src_ip": src_ip,
 	"userIdentity.arn": user_arn,
-	"hour": hour,
 	"eventID": event_id,
 	"eventName": event_name,
 	"eventSource": event_source,
@@ -145,71 +153,6 @@ called_by_aws_service if {
 	is_string(input.userAgent)
 	endswith(lower(input.userAgent), ".amazonaws.com")
 }
-
-# ---------------------------------------------------------------------------
-# hour: `bucket _time span=1h`
-# ---------------------------------------------------------------------------
-
-# The eventTime forms the host reads (trail.ParseEventTime): RFC 3339 with a
-# zone, or a date and time without a zone (UTC), separated by "T" or a space.
-# The fraction may have any number of digits and a "." or "," (Go truncates
-# it to nanoseconds, so it never moves a time into the next hour).
-# Groups: year, month, day, separator, hour, minute, second, fraction, zone.
-event_time_pattern := `^([0-9]{4})-([0-9]{2})-([0-9]{2})([T ])([0-9]{2}):([0-9]{2}):([0-9]{2})([.,][0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$`
-
-nanoseconds_per_hour := 3600000000000
-
-# hour: the start of the clock hour (UTC) of the record's eventTime, or null
-# when it has none the host could read. Every part is checked before
-# time.parse_rfc3339_ns sees it, so a malformed time is null, never an error:
-# the host evaluates with strict builtin errors.
-hour := time.format(ns - (((ns % nanoseconds_per_hour) + nanoseconds_per_hour) % nanoseconds_per_hour)) if {
-	is_string(input.eventTime)
-	[_, y, mo, d, sep, h, mi, s, fraction, zone] := regex.find_all_string_submatch_n(event_time_pattern, input.eventTime, 1)[0]
-	zone_allowed(sep, zone)
-	valid_date(to_number(y), to_number(mo), to_number(d))
-	to_number(h) <= 23
-	to_number(mi) <= 59
-	to_number(s) <= 59
-	ns := time.parse_rfc3339_ns(sprintf("%s-%s-%sT%s:%s:%s%s%s", [y, mo, d, h, mi, s, fraction, utc_if_none(zone)]))
-} else := null
-
-# A zone only after "T" (RFC 3339); without a zone the time is UTC. Offsets
-# are accepted as Go's time.Parse (the host's and OPA's parser) accepts them:
-# hours up to 24 and minutes up to 60.
-zone_allowed(_, "")
-
-zone_allowed("T", "Z")
-
-zone_allowed("T", zone) if regex.match(`^[+-]([01][0-9]|2[0-4]):([0-5][0-9]|60)$`, zone)
-
-utc_if_none("") := "Z"
-
-utc_if_none(zone) := zone if zone != ""
-
-# valid_date: a calendar date whose instant fits in time.parse_rfc3339_ns's
-# range (int64 nanoseconds: 1677-09-21 to 2262-04-11).
-valid_date(y, m, d) if {
-	y >= 1678
-	y <= 2261
-	d >= 1
-	d <= days_in_month(y, m)
-}
-
-days_in_month(_, m) := 31 if m in {1, 3, 5, 7, 8, 10, 12}
-
-days_in_month(_, m) := 30 if m in {4, 6, 9, 11}
-
-days_in_month(y, 2) := 29 if leap_year(y)
-
-days_in_month(y, 2) := 28 if not leap_year(y)
-
-leap_year(y) if {
-	y % 4 == 0
-	y % 100 != 0
-}
-
-leap_year(y) if y % 400 == 0
 
 # ---------------------------------------------------------------------------
 # Finding values

@@ -4,20 +4,24 @@
 #
 #   go tool opa test policies/ policies_test.rego fixtures/
 #
-# Rego gives one finding per record; the Go host groups the findings by
-# stats.by [src_ip, userIdentity.arn, hour], computes
+# Rego gives one finding per record; the Go host fills the by-field _time
+# with the start of the record's clock hour (custom.stats.span 1h, from the
+# eventTime it parses; null without one), groups the findings by
+# stats.by [src_ip, userIdentity.arn, _time], computes
 #   count, dc(eventID) as failures, min(_time) as firstTime,
 #   max(_time) as lastTime, dc(eventName) as methods, dc(eventSource) as sources
 # and keeps the groups with failures >= 5 AND methods >= 1 AND sources >= 1.
-# `groups` below is a Rego model of that aggregation (without the times), so
-# the expected rows are checked here, not only written down.
+# `groups` below is a Rego model of that aggregation (without firstTime and
+# lastTime; `bucket` models the host's _time), so the expected rows are
+# checked here, not only written down. The Go side of the same rows is
+# cmd/evaluate/testdata/detections/aws_iam_accessdenied_discovery_events.jsonl.
 #
 # ROWS THE GO AGGREGATION MUST PRODUCE (no filter list; times as
 # security_content_ctime, %Y-%m-%dT%H:%M:%S UTC):
 #
 # fixtures/aws_iam_accessdenied_discovery_events/records.json (synthetic,
 # account 111122223333, users arn:aws:iam::111122223333:user/<name>):
-#   src_ip          user           hour                  count failures methods sources firstTime            lastTime
+#   src_ip          user           _time                 count failures methods sources firstTime            lastTime
 #   198.51.100.10   svc-reporting  2024-09-10T10:00:00Z      5        5       5       4 2024-09-10T10:01:05  2024-09-10T10:59:59
 #   203.0.113.20    data-eng       2024-09-10T10:00:00Z      5        5       5       5 2024-09-10T10:05:00  2024-09-10T10:45:00
 #   null            legacy-tool    2024-09-10T13:00:00Z      5        5       2       1 2024-09-10T13:00:00  2024-09-10T13:00:04
@@ -32,12 +36,14 @@
 #   198.51.100.14   analyst        2024-09-10T10:00:00Z      4        4       4       3   (+5 records that are no finding)
 #   198.51.100.16   odd-export     2024-09-10T10:00:00Z      5        5       0       0   (no eventName/eventSource)
 # The data-eng row's times are written "+02:00", "YYYY-MM-DD HH:MM:SS" and
-# without a zone; all fall in 10:00Z. The legacy-tool rows have null fields
-# (no sourceIPAddress; no eventTime), which Splunk's stats by would drop.
+# without a zone: they test the host's eventTime parser
+# (trail.ParseEventTime), which puts all of them in 10:00Z. The legacy-tool
+# rows have null fields (no sourceIPAddress; no eventTime, so _time null,
+# still counted), which Splunk's stats by would drop.
 #
 # fixtures/traildiscover/records.json (real; IAM user TrailDiscover probing
 # its permissions from 0.0.0.0 on 2024-08-18, every event filed twice):
-#   hour   count failures methods sources firstTime            lastTime
+#   _time  count failures methods sources firstTime            lastTime
 #   09:00     48       24      24       7 2024-08-18T09:03:30  2024-08-18T09:57:59
 #   10:00     47       24      24       7 2024-08-18T10:03:12  2024-08-18T10:59:55
 #   11:00     48       24      24       1 2024-08-18T11:02:12  2024-08-18T11:58:26
@@ -78,9 +84,31 @@ all_records := array.concat(array.concat(array.concat(synthetic, stratus), array
 # A model of the host's aggregation (counts only)
 # ---------------------------------------------------------------------------
 
-findings(records) := [f | some r in records; f := detection.finding with input as r]
+# findings(records): each record's finding with the _time the host adds.
+findings(records) := [object.union(f, {"_time": bucket(r)}) |
+	some r in records
+	f := detection.finding with input as r
+]
 
-key(f) := [f.src_ip, f["userIdentity.arn"], f.hour]
+key(f) := [f.src_ip, f["userIdentity.arn"], f._time]
+
+# bucket(r): the host's _time for span 1h (trail.ParseEventTime, then
+# trail.Bucket), modelled for the eventTime forms these fixtures hold: RFC
+# 3339 with "Z" or an offset, "YYYY-MM-DD HH:MM:SS" and "YYYY-MM-DDTHH:MM:SS"
+# (no zone: UTC), all after 1970; null without an eventTime. Any other form
+# leaves bucket undefined and the record out of the groups, so a test fails.
+bucket(r) := null if not r.eventTime
+
+bucket(r) := time.format(ns - (ns % nanoseconds_per_hour)) if {
+	ns := time.parse_rfc3339_ns(rfc3339(r.eventTime))
+	ns >= 0
+}
+
+nanoseconds_per_hour := 3600000000000
+
+rfc3339(t) := t if regex.match(`T[0-9:]{8}(Z|[+-][0-9]{2}:[0-9]{2})$`, t)
+
+rfc3339(t) := concat("", [replace(t, " ", "T"), "Z"]) if regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}$`, t)
 
 # groups(records): stats.by key -> [count, failures, methods, sources].
 groups(records) := {k: [count(members), distinct(members, "eventID"), distinct(members, "eventName"), distinct(members, "eventSource")] |
@@ -125,11 +153,28 @@ test_synthetic_finding_exact if {
 	detection.finding == {
 		"src_ip": "203.0.113.20",
 		"userIdentity.arn": user("data-eng"),
-		"hour": "2024-09-10T10:00:00Z",
 		"eventID": "adde-e-hit-time-forms-1",
 		"eventName": "ListKeys",
 		"eventSource": "kms.amazonaws.com",
 	} with input as record
+}
+
+# The model's _time for each eventTime form of the synthetic records: data-eng
+# writes an offset and two zoneless forms, legacy-tool has none.
+test_synthetic_buckets_by_form if {
+	{r.eventID: bucket(r) | some r in synthetic; contains(r.eventID, "-time-forms-")} == {
+		"adde-e-hit-time-forms-1": "2024-09-10T10:00:00Z", # 2024-09-10T12:05:00+02:00
+		"adde-e-hit-time-forms-2": "2024-09-10T10:00:00Z", # 2024-09-10T12:10:00+02:00
+		"adde-e-hit-time-forms-3": "2024-09-10T10:00:00Z", # 2024-09-10T12:20:00+02:00
+		"adde-e-hit-time-forms-4": "2024-09-10T10:00:00Z", # 2024-09-10 10:30:00
+		"adde-e-hit-time-forms-5": "2024-09-10T10:00:00Z", # 2024-09-10T10:45:00
+	}
+	{bucket(r) | some r in synthetic; contains(r.eventID, "-no-eventtime-")} == {null}
+	[bucket(r) | some r in synthetic; startswith(r.eventID, "adde-c-")] == [
+		"2024-09-10T10:00:00Z", "2024-09-10T10:00:00Z", "2024-09-10T10:00:00Z",
+		"2024-09-10T10:00:00Z", # 10:59:59
+		"2024-09-10T11:00:00Z", # 11:00:00 starts the next hour
+	]
 }
 
 test_synthetic_groups if {

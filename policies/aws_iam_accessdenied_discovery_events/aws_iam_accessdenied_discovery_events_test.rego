@@ -41,7 +41,6 @@ base := {
 base_finding := {
 	"src_ip": "198.51.100.10",
 	"userIdentity.arn": "arn:aws:iam::111122223333:user/svc-reporting",
-	"hour": "2024-09-10T10:00:00Z",
 	"eventID": "unit-base",
 	"eventName": "ListUsers",
 	"eventSource": "iam.amazonaws.com",
@@ -60,8 +59,6 @@ hit(record) := finding if {
 }
 
 miss(record) if not detection.finding with input as record
-
-hour_of(event_time) := hit(with_({"eventTime": event_time})).hour
 
 # ---------------------------------------------------------------------------
 # a. refused for lack of permission
@@ -134,70 +131,18 @@ test_c_hit_missing_user_agent if {
 }
 
 # ---------------------------------------------------------------------------
-# hour: bucket _time span=1h
+# _time: bucket _time span=1h, the host's
 # ---------------------------------------------------------------------------
 
-test_hour_rfc3339 if {
-	hour_of("2024-09-10T10:00:00Z") == "2024-09-10T10:00:00Z"
-	hour_of("2024-09-10T10:59:59Z") == "2024-09-10T10:00:00Z"
-	hour_of("2024-09-10T10:59:59.999999999Z") == "2024-09-10T10:00:00Z"
-	hour_of("2024-09-10T11:00:00Z") == "2024-09-10T11:00:00Z"
-	hour_of("2024-12-31T23:30:00Z") == "2024-12-31T23:00:00Z"
-}
-
-# The bucket is the UTC hour, whatever offset the time is written in.
-test_hour_offsets if {
-	hour_of("2024-09-10T12:05:00+02:00") == "2024-09-10T10:00:00Z"
-	hour_of("2024-09-10T00:30:00+01:00") == "2024-09-09T23:00:00Z"
-	hour_of("2024-09-10T23:45:00-05:30") == "2024-09-11T05:00:00Z"
-	hour_of("2024-09-10T10:15:00+00:00") == "2024-09-10T10:00:00Z"
-
-	# Go's parser takes offsets of 24 hours or 60 minutes; so does the host
-	hour_of("2024-09-10T10:01:05+24:00") == "2024-09-09T10:00:00Z"
-	hour_of("2024-09-10T10:01:05+02:60") == "2024-09-10T07:00:00Z"
-}
-
-# Fractions of any length, with "." or ",", are truncated, never rounded up.
-test_hour_fractions if {
-	hour_of("2024-09-10T10:59:59.99999999999999Z") == "2024-09-10T10:00:00Z"
-	hour_of("2024-09-10T10:01:05,5Z") == "2024-09-10T10:00:00Z"
-	hour_of("2024-09-10 10:59:59,123") == "2024-09-10T10:00:00Z"
-}
-
-# Splunk / Athena exports: no zone means UTC, as the host reads them.
-test_hour_export_forms if {
-	hour_of("2024-09-10 10:30:00") == "2024-09-10T10:00:00Z"
-	hour_of("2024-09-10 10:30:00.250") == "2024-09-10T10:00:00Z"
-	hour_of("2024-09-10T10:45:00") == "2024-09-10T10:00:00Z"
-}
-
-test_hour_calendar if {
-	hour_of("2024-02-29T08:10:00Z") == "2024-02-29T08:00:00Z" # leap year
-	hour_of("2000-02-29T08:10:00Z") == "2000-02-29T08:00:00Z" # divisible by 400
-	hour_of("2024-04-30T08:10:00Z") == "2024-04-30T08:00:00Z"
-	hour_of("2024-01-31T08:10:00Z") == "2024-01-31T08:00:00Z"
-	hour_of("1969-12-31T23:30:00Z") == "1969-12-31T23:00:00Z" # before the epoch
-	hour_of("1678-01-01T00:30:00Z") == "1678-01-01T00:00:00Z"
-	hour_of("2261-12-31T23:59:59Z") == "2261-12-31T23:00:00Z"
-}
-
-# A time the host cannot read gives hour null, never an error: the finding
-# is still produced.
-test_hour_null if {
-	hit(without(["eventTime"])) == finding_with({"hour": null})
-	every t in [
-		null, 1725962465, ["2024-09-10T10:01:05Z"], "", "yesterday",
-		"2024-09-10", "2024-09-10T10:01Z", "2024-9-10T10:01:05Z", "2024-09-10T10:01:05.Z",
-		"2024-09-10 10:01:05Z", # zone without "T": the host does not read it
-		"2024-09-10T10:01:05+0200", "2024-09-10T10:01:05+25:00", "2024-09-10T10:01:05+02:61",
-		"2024-09-10T10:01:05,Z", "2024-09-10T10:01:05.5.5Z",
-		"2024-00-10T10:01:05Z", "2024-13-10T10:01:05Z", "2024-09-00T10:01:05Z", "2024-09-31T10:01:05Z",
-		"2024-02-30T10:01:05Z", "2023-02-29T10:01:05Z", "1900-02-29T10:01:05Z",
-		"2024-09-10T24:00:00Z", "2024-09-10T10:60:00Z", "2024-09-10T10:01:60Z",
-		"1677-12-31T23:59:59Z", "2262-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
-		" 2024-09-10T10:01:05Z", "2024-09-10T10:01:05Z\n",
-	] {
-		hour_of(t) == null
+# The host fills the by-field _time from the eventTime it parses
+# (custom.stats.span); the finding has no _time key and does not depend on
+# eventTime. A record without a usable eventTime is still a finding (the host
+# gives it _time null), never an error.
+test_time_is_the_hosts if {
+	not "_time" in object.keys(hit(base))
+	hit(without(["eventTime"])) == base_finding
+	every t in [null, 1725962465, ["2024-09-10T10:01:05Z"], "", "yesterday", "2024-09-10T10:01:05+02:00", "2024-09-10 10:01:05"] {
+		hit(with_({"eventTime": t})) == base_finding
 	}
 }
 
@@ -223,7 +168,6 @@ test_value_minimal_record if {
 	hit({"errorCode": "AccessDenied", "userIdentity": {"type": "IAMUser"}}) == {
 		"src_ip": null,
 		"userIdentity.arn": null,
-		"hour": null,
 		"eventID": null,
 		"eventName": null,
 		"eventSource": null,
@@ -240,11 +184,14 @@ function_fields := {field |
 	field != "_time"
 }
 
+# _time is upstream's by-field and the host's (span 1h): every other by-field
+# and every field a stats function reads is a finding key.
 test_metadata_finding_keys if {
 	by := detection.stats_by
-	by == ["src_ip", "userIdentity.arn", "hour"]
+	by == ["src_ip", "userIdentity.arn", "_time"]
+	detection.annotations.custom.stats.span == "1h"
 	function_fields == {"eventID", "eventName", "eventSource"}
-	object.keys(hit(base)) == {name | some name in by} | function_fields
+	object.keys(hit(base)) == ({name | some name in by} - {"_time"}) | function_fields
 }
 
 test_metadata_stats if {
@@ -268,7 +215,7 @@ test_metadata_risk if {
 	[risk.impact, risk.confidence, risk.score] == [20, 50, 10]
 	risk.score == (risk.impact * risk.confidence) / 100
 	names := [name | some m in regex.find_n(`\$[A-Za-z0-9_.]+\$`, risk.message, -1); name := trim(m, "$")]
-	names == ["userIdentity.arn", "src_ip", "hour"]
+	names == ["userIdentity.arn", "src_ip", "_time"]
 	every name in names {
 		name in detection.stats_by
 	}
