@@ -150,6 +150,9 @@ func checkRules(c *ast.Compiler, parsed []*ast.Module, file, id string, keys []s
 			}
 		}
 		for _, k := range have {
+			if k == trail.TimeField && !slices.Contains(keys, k) {
+				return fmt.Errorf("%s: %w: detection %s: finding key %q is the host's: it fills _time from the record's eventTime (stats.span); remove it", loc, ErrContract, id, k)
+			}
 			if !slices.Contains(keys, k) {
 				return fmt.Errorf("%s: %w: detection %s: finding key %q is not in stats.by nor read by a stats function", loc, ErrContract, id, k)
 			}

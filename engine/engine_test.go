@@ -171,7 +171,7 @@ func TestLoadRejectsBrokenPolicies(t *testing.T) {
 			name: "the finding may not set the host's _time",
 			files: map[string]string{"x/x.rego": strings.Replace(detectionModule("x", `finding := {"name": input.eventName, "n": null, "_time": "x"} if input.eventName == "Hello"`, ""),
 				"#     by: [name, n]\n", "#     by: [name, n, _time]\n#     span: 1h\n", 1)},
-			want: `x/x.rego:12: detection contract: detection x: finding key "_time" is not in stats.by nor read by a stats function`,
+			want: `x/x.rego:12: detection contract: detection x: finding key "_time" is the host's: it fills _time from the record's eventTime (stats.span); remove it`,
 		},
 		{
 			name:  "ip field not a by-field",

@@ -107,7 +107,9 @@ func ParseSpan(s string) (time.Duration, error) {
 }
 
 // Bucket is the _time by-value of a record time under a span: the span's
-// start in RFC 3339 UTC (spans align to midnight UTC), or nil for no time.
+// start in RFC 3339 UTC, or nil for no time. Spans are counted from
+// 0001-01-01T00:00:00Z, so a span that divides a day (1h, 15m, 1d) starts
+// at midnight UTC.
 func Bucket(t time.Time, span time.Duration) *string {
 	if t.IsZero() {
 		return nil
