@@ -303,7 +303,7 @@ finding := {"name": "b", "n": null} if input.eventName`, ""),
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("errors = %v, want %v (full: %v)", got, want, err)
 	}
-	if !strings.Contains(err.Error(), "f.json#7: detection typed: contract: detection contract: finding key \"n\" is json.Number, want a string or null") {
+	if !strings.Contains(err.Error(), "f.json#7: detection typed: contract: detection contract: finding key \"n\" is a number, want a string or null") {
 		t.Errorf("error text = %v", err)
 	}
 }

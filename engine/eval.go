@@ -115,6 +115,7 @@ func (d *detection) evaluate(ctx context.Context, input ast.Value, recTime, now 
 		rego.EvalTime(now),
 		rego.EvalExternalCancel(cancel),
 		rego.EvalMetrics(metrics.NoOp()),
+		rego.EvalGenerateJSON(keepAST), // read the finding as OPA made it, not a map built from it
 	)
 	if timer != nil {
 		timer.Stop()
@@ -131,9 +132,13 @@ func (d *detection) evaluate(ctx context.Context, input ast.Value, recTime, now 
 	if len(rs) == 0 {
 		return trail.Finding{}, false, nil
 	}
-	obj, ok := rs[0].Bindings["finding"].(map[string]any)
+	t, _ := rs[0].Bindings["finding"].(*ast.Term)
+	if t == nil {
+		return trail.Finding{}, false, fmt.Errorf("%w: finding is %v, want an object", ErrContract, rs[0].Bindings["finding"])
+	}
+	obj, ok := t.Value.(ast.Object)
 	if !ok {
-		return trail.Finding{}, false, fmt.Errorf("%w: finding is %T, want an object", ErrContract, rs[0].Bindings["finding"])
+		return trail.Finding{}, false, fmt.Errorf("%w: finding is %s, want an object", ErrContract, ast.ValueName(t.Value))
 	}
 	extra := d.extra
 	values, err := d.values(obj, d.meta.By)
@@ -151,11 +156,16 @@ func (d *detection) evaluate(ctx context.Context, input ast.Value, recTime, now 
 			return trail.Finding{}, false, err
 		}
 	}
-	if len(obj) != len(d.meta.By)-hostKeys+len(extra) {
-		for k := range obj {
-			if !slices.Contains(d.meta.By, k) && !slices.Contains(extra, k) {
-				return trail.Finding{}, false, fmt.Errorf("%w: finding has key %q, which is neither in stats.by nor read by a stats function", ErrContract, k)
+	if obj.Len() != len(d.meta.By)-hostKeys+len(extra) {
+		var err error
+		obj.Foreach(func(kt, _ *ast.Term) {
+			k, _ := kt.Value.(ast.String)
+			if err == nil && (!slices.Contains(d.meta.By, string(k)) && !slices.Contains(extra, string(k)) || string(k) == trail.TimeField && d.span > 0) {
+				err = fmt.Errorf("%w: finding has key %v, which is neither in stats.by nor read by a stats function", ErrContract, kt)
 			}
+		})
+		if err != nil {
+			return trail.Finding{}, false, err
 		}
 	}
 	return trail.Finding{Detection: d.meta.ID, Values: values, Extra: extraValues, SuppressedBy: d.suppress.match(values)}, true, nil
@@ -174,23 +184,27 @@ func (c *evalCancel) Cancelled() bool { return c.timedOut.Load() || c.ctx.Err() 
 
 // values reads the finding's values of keys, checked against the contract
 // (every key present, values strings or null), in the order of keys.
-func (d *detection) values(obj map[string]any, keys []string) ([]*string, error) {
+func (d *detection) values(obj ast.Object, keys []string) ([]*string, error) {
 	out := make([]*string, len(keys))
 	for i, k := range keys {
 		if k == trail.TimeField && d.span > 0 {
 			continue // the host's: see evaluate
 		}
-		x, ok := obj[k]
-		if !ok {
+		x := obj.Get(ast.InternedTerm(k))
+		if x == nil {
 			return nil, fmt.Errorf("%w: finding has no key %q (stats.by and the fields stats functions read)", ErrContract, k)
 		}
-		switch x := x.(type) {
-		case nil:
-		case string:
-			out[i] = &x
+		switch v := x.Value.(type) {
+		case ast.Null:
+		case ast.String:
+			s := string(v)
+			out[i] = &s
 		default:
-			return nil, fmt.Errorf("%w: finding key %q is %T, want a string or null", ErrContract, k, x)
+			return nil, fmt.Errorf("%w: finding key %q is a %s, want a string or null", ErrContract, k, ast.ValueName(v))
 		}
 	}
 	return out, nil
 }
+
+// keepAST is rego.EvalGenerateJSON's function: results stay *ast.Term.
+func keepAST(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }

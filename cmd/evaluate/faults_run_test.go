@@ -145,7 +145,7 @@ finding := {"name": "b", "n": null} if startswith(input.eventID, "boom")`, "")})
 		r.check(t, want{
 			code:   exitIncomplete,
 			counts: "files=1 members=0 records=2 no_time=0 evaluated=1 failed=1 skipped={} errors={eval_contract:1} findings=1 rows=1",
-			errs:   []string{`evaluate: $DIR/a.json#1: detection typed: contract: detection contract: finding key "n" is json.Number, want a string or null`},
+			errs:   []string{`evaluate: $DIR/a.json#1: detection typed: contract: detection contract: finding key "n" is a number, want a string or null`},
 			rows:   []string{"typed-hit-0×1"},
 		})
 	})
