@@ -41,7 +41,8 @@ var (
 // error concerns the whole file or member rather than one record.
 //
 // Reason is a short, stable category suitable for counting and for exit
-// codes: "open", "read", "gzip", "truncated", "zip", "tar", "json_syntax",
+// codes: "open", "read" (or a source's own, as a *FetchError gives it:
+// "access_denied", "no_such_key", ...), "gzip", "truncated", "zip", "tar", "json_syntax",
 // "not_object", "not_array", "record_too_large", "decompression_limit",
 // "unsupported", "canceled".
 type Error struct {
@@ -130,6 +131,10 @@ func (e *streamError) Unwrap() error { return e.err }
 // and io.EOF alone.
 
 func classifyRead(err error) (string, error) {
+	var fe *FetchError
+	if errors.As(err, &fe) {
+		return fe.Reason, fe.Err
+	}
 	return "read", pathless(err)
 }
 

@@ -2,6 +2,7 @@ package loader
 
 import (
 	"context"
+	"errors"
 	"io"
 	"iter"
 	"os"
@@ -62,9 +63,10 @@ func New(cfg Config) *Reader {
 // while other goroutines read.
 func (r *Reader) Stats() Stats { return r.stats.snapshot() }
 
-// Input is one file to read, as yielded by Inputs.
+// Input is one file or object to read, as a Source lists it.
 type Input struct {
-	// Path is the file's path, or "-" for standard input.
+	// Path is the file's path, "-" for standard input, or the URL of an
+	// object ("s3://bucket/key"): the File of its records' Source.
 	Path string
 	// Size is the file's size when Inputs saw it; -1 for stdin and other
 	// inputs that are not regular files (a FIFO named on the command line).
@@ -73,8 +75,16 @@ type Input struct {
 	// rather than named by the user. A JSON object in a walked file that
 	// is plainly not CloudTrail (no Records, no eventName, eventVersion or
 	// eventTime, no digest keys) is skipped as "not_cloudtrail"; named
-	// explicitly, it is yielded as a record.
+	// explicitly, it is yielded as a record. Objects found by listing a
+	// prefix are walked.
 	Walked bool
+	// Source opens the input; nil for a local path or "-" (Local).
+	Source Source
+	// ETag is an object's entity tag when its source knows it ("" for
+	// local files).
+	ETag string
+
+	opened *opened // set by Reader.Open
 }
 
 // Records streams the CloudTrail records of one input, in input order. Each
@@ -105,7 +115,7 @@ func (r *Reader) Records(ctx context.Context, in Input) iter.Seq2[trail.Record, 
 func (r *Reader) Scan(ctx context.Context, in Input) iter.Seq2[trail.Record, error] {
 	return func(yield func(trail.Record, error) bool) {
 		s := &session{r: r, ctx: ctx, yield: yield, file: in.Path, walked: in.Walked}
-		s.readFile()
+		s.readFile(in)
 	}
 }
 
@@ -130,20 +140,29 @@ type unit struct {
 	file   *os.File
 }
 
-func (s *session) readFile() {
+func (s *session) readFile(in Input) {
 	var src io.Reader
 	var f *os.File
-	if s.file == "-" {
+	if in.stdin() {
 		src = s.r.stdin
 	} else {
-		var err error
-		f, err = os.Open(s.file)
-		if err != nil {
-			s.fail(unit{}, -1, "open", pathless(err))
+		o := in.opened
+		if o == nil {
+			o = &opened{}
+			o.rc, o.err = in.source().Open(s.ctx, in)
+		}
+		if o.err != nil {
+			reason, err := "open", pathless(o.err)
+			var fe *FetchError
+			if errors.As(o.err, &fe) {
+				reason, err = fe.Reason, fe.Err
+			}
+			s.fail(unit{}, -1, reason, err)
 			return
 		}
-		defer f.Close()
-		src = f
+		defer o.rc.Close()
+		src = o.rc
+		f, _ = o.rc.(*os.File) // a local file: zip reads it at random
 	}
 	s.r.stats.file()
 	s.content(unit{file: f}, &countReader{s: s, r: src})
