@@ -11,6 +11,10 @@
 //   - the work of one input is shared: its reader hands records on in
 //     batches that any worker evaluates, and at most Workers goroutines
 //     read or evaluate at any moment;
+//   - at most OpenAhead inputs are open at once: the next inputs are opened
+//     (a GET's round trip, for an object) while others are read, so a
+//     remote source's latency overlaps the reading; an input opened and
+//     not read (the run was cancelled) is closed;
 //   - memory grows with the number of input files (listed first, for the
 //     progress total), the number of workers (per worker, at most three
 //     batches of 1 MiB: one being filled, one queued, one being evaluated)
@@ -44,8 +48,15 @@ type Evaluator interface {
 
 // Config says what to sweep and how.
 type Config struct {
+	// Sources are listed in order and their inputs read; nil means the
+	// local Paths.
+	Sources []loader.Source
 	Paths   []string
 	Workers int // at most this many goroutines read or evaluate at once; 0 means one per CPU
+	// OpenAhead is how many inputs may be open at once, those being read
+	// included (for S3, the GETs in flight); 0 or less than Workers means
+	// Workers.
+	OpenAhead int
 	// Since and Until bound event time (inclusive, exclusive); zero means
 	// unbounded. With a bound set, records outside it, and records without a
 	// usable eventTime, are skipped and counted.
@@ -102,9 +113,13 @@ func Run(ctx context.Context, cfg Config, r *loader.Reader, ev Evaluator) Result
 
 	// List the inputs first (names and sizes only) so that the total is
 	// known for progress and ETA.
+	sources := cfg.Sources
+	if sources == nil {
+		sources = []loader.Source{loader.Local{Paths: cfg.Paths}}
+	}
 	var list []loader.Input
 	var total int64
-	for in, err := range r.Inputs(cfg.Paths) {
+	for in, err := range r.List(ctx, sources...) {
 		if err != nil {
 			cb.err(err)
 			continue
@@ -127,20 +142,27 @@ func Run(ctx context.Context, cfg Config, r *loader.Reader, ev Evaluator) Result
 		}
 	}()
 
-	// Readers read whole inputs and hand their records on in batches;
-	// evaluators evaluate batches from any input, so that a single large
-	// file keeps every worker busy. A slot is held while reading or
-	// evaluating, never while waiting: at most workers goroutines do
-	// either at once.
+	// Readers open inputs and read them whole, handing their records on in
+	// batches; evaluators evaluate batches from any input, so that a single
+	// large file keeps every worker busy. A slot is held while reading or
+	// evaluating, never while waiting (nor while opening): at most workers
+	// goroutines do either at once. There are OpenAhead readers, so that
+	// many inputs are open at once: those waiting for a slot hold bodies
+	// already under way.
 	slots := make(chan struct{}, workers)
 	acquire, release := func() { slots <- struct{}{} }, func() { <-slots }
 	full := make(chan *batch, workers)
 	var readers sync.WaitGroup
-	for range workers {
+	for range max(workers, cfg.OpenAhead) {
 		readers.Go(func() {
 			for in := range inputs {
 				if ctx.Err() != nil {
 					continue // drain
+				}
+				in = r.Open(ctx, in)
+				if ctx.Err() != nil {
+					in.Close()
+					continue
 				}
 				acquire()
 				b := newBatch()
