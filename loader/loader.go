@@ -151,6 +151,10 @@ func (s *session) readFile(in Input) {
 			o = &opened{}
 			o.rc, o.err = in.source().Open(s.ctx, in)
 		}
+		if o.err != nil && s.ctx.Err() != nil {
+			s.cancel(unit{}) // the open failed because the run was stopped
+			return
+		}
 		if o.err != nil {
 			reason, err := "open", pathless(o.err)
 			var fe *FetchError
