@@ -27,6 +27,11 @@ func (c *countReader) Read(p []byte) (int, error) {
 		c.s.r.stats.bytes(n)
 	}
 	if err != nil && err != io.EOF {
+		if cerr := c.s.ctx.Err(); cerr != nil {
+			// A remote body fails when the run is stopped under it.
+			c.err = &streamError{reason: "canceled", err: cerr}
+			return n, c.err
+		}
 		reason, e := classifyRead(err)
 		c.err = &streamError{reason: reason, err: e}
 		return n, c.err

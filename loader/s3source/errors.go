@@ -89,7 +89,12 @@ func apiFailure(op string, err error) (reason string, described error) {
 	case code == "" && status != 0:
 		b.WriteString(" " + http.StatusText(status))
 	case code == "":
-		b.WriteString(" " + lastLine(err))
+		var oe *net.OpError
+		if errors.As(err, &oe) {
+			b.WriteString(" " + oe.Error()) // read tcp A->B: read: connection reset by peer
+		} else {
+			b.WriteString(" " + lastLine(err))
+		}
 	}
 	return reason, errors.New(b.String())
 }
