@@ -8,10 +8,13 @@ import (
 
 // Progress is a snapshot of a running sweep, for the live progress line.
 type Progress struct {
-	Files, TotalFiles int64
-	Bytes, TotalBytes int64 // bytes read from inputs (compressed) and their total size
-	Records           int64
-	Elapsed           time.Duration
+	Files, TotalFiles int64 // inputs opened (files and objects) and listed
+	// Objects, TotalObjects: S3 objects done (fetched or failed) and
+	// planned; when every input is an object, the line counts objects.
+	Objects, TotalObjects int64
+	Bytes, TotalBytes     int64 // bytes read from inputs (compressed) and their total size
+	Records               int64
+	Elapsed               time.Duration
 }
 
 // Line renders the progress as one terminal line (no newline): files, bytes,
@@ -19,9 +22,17 @@ type Progress struct {
 // an ETA.
 func (p Progress) Line() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "files %d", p.Files)
-	if p.TotalFiles > 0 {
-		fmt.Fprintf(&b, "/%d", p.TotalFiles)
+	if files := p.TotalFiles - p.TotalObjects; p.TotalObjects == 0 || files > 0 {
+		fmt.Fprintf(&b, "files %d", max(p.Files-p.Objects, 0))
+		if files > 0 {
+			fmt.Fprintf(&b, "/%d", files)
+		}
+		if p.TotalObjects > 0 {
+			b.WriteString("  ")
+		}
+	}
+	if p.TotalObjects > 0 {
+		fmt.Fprintf(&b, "objects %d/%d", p.Objects, p.TotalObjects)
 	}
 	fmt.Fprintf(&b, "  %s", humanBytes(p.Bytes))
 	if p.TotalBytes > 0 {

@@ -22,12 +22,21 @@ type Summary struct {
 	PolicyVersion string   // policy_version: the policy set's version id
 	Detections    []string // detections: ids of the detections evaluated
 
-	Files        int64 // files: input files opened
+	Files        int64 // files: input files opened (S3 objects included)
 	Members      int64 // members: zip/tar members read
 	Bytes        int64 // bytes: input bytes read, as stored
 	Decompressed int64 // decompressed: bytes after decompression
-	Records      int64 // records: CloudTrail records read
-	NoTime       int64 // no_time: records without a usable eventTime (still evaluated)
+
+	// The S3 objects of s3:// inputs: every object listed is planned or
+	// left out by the AWSLogs plan; every planned object read to its end
+	// is fetched or failed (Errors counts the failures by reason).
+	ObjectsListed  int64 // objects_listed
+	ObjectsPlanned int64 // objects_planned
+	ObjectsFetched int64 // objects_fetched
+	ObjectsFailed  int64 // objects_failed
+
+	Records int64 // records: CloudTrail records read
+	NoTime  int64 // no_time: records without a usable eventTime (still evaluated)
 
 	Evaluated int64 // evaluated: records evaluated by the engine
 	Failed    int64 // failed: records that failed (loader or engine)
@@ -67,6 +76,10 @@ type summaryJSON struct {
 	Members          int64             `json:"members"`
 	Bytes            int64             `json:"bytes"`
 	Decompressed     int64             `json:"decompressed"`
+	ObjectsListed    int64             `json:"objects_listed"`
+	ObjectsPlanned   int64             `json:"objects_planned"`
+	ObjectsFetched   int64             `json:"objects_fetched"`
+	ObjectsFailed    int64             `json:"objects_failed"`
 	Records          int64             `json:"records"`
 	NoTime           int64             `json:"no_time"`
 	Evaluated        int64             `json:"evaluated"`
@@ -106,6 +119,10 @@ func (s Summary) MarshalJSON() ([]byte, error) {
 		Members:          s.Members,
 		Bytes:            s.Bytes,
 		Decompressed:     s.Decompressed,
+		ObjectsListed:    s.ObjectsListed,
+		ObjectsPlanned:   s.ObjectsPlanned,
+		ObjectsFetched:   s.ObjectsFetched,
+		ObjectsFailed:    s.ObjectsFailed,
 		Records:          s.Records,
 		NoTime:           s.NoTime,
 		Evaluated:        s.Evaluated,
@@ -152,6 +169,7 @@ func WriteSummaryJSON(w io.Writer, s Summary) error {
 //
 //	policies     v1 (1 detection: aws_createaccesskey)
 //	input        3 files, 2 members, 1.2 MiB read, 9.8 MiB decompressed
+//	objects      3 listed, 2 planned, 2 fetched, 0 failed   (s3:// inputs only)
 //	records      12,000 read: 11,998 evaluated, 2 failed; 5 without time
 //	findings     4 shown in 2 rows
 //	elapsed      1.5s
@@ -172,6 +190,10 @@ func WriteSummary(w io.Writer, s Summary) error {
 	}
 	add("input", plural(s.Files, "file")+", "+plural(s.Members, "member")+", "+
 		humanBytes(s.Bytes)+" read, "+humanBytes(s.Decompressed)+" decompressed")
+	if s.ObjectsListed > 0 {
+		add("objects", group(s.ObjectsListed)+" listed, "+group(s.ObjectsPlanned)+" planned, "+
+			group(s.ObjectsFetched)+" fetched, "+group(s.ObjectsFailed)+" failed")
+	}
 	records := group(s.Records) + " read: " + group(s.Evaluated) + " evaluated, " + group(s.Failed) + " failed"
 	if s.NoTime > 0 {
 		records += "; " + group(s.NoTime) + " without time"

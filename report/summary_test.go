@@ -15,6 +15,10 @@ var fullSummary = Summary{
 	Detections:     []string{"aws_consolelogin_nomfa", "aws_createaccesskey"},
 	Files:          1532,
 	Members:        12,
+	ObjectsListed:  1610,
+	ObjectsPlanned: 1530,
+	ObjectsFetched: 1527,
+	ObjectsFailed:  3,
 	Bytes:          734_003_200,
 	Decompressed:   5_368_709_120,
 	Records:        4_200_000,
@@ -78,7 +82,7 @@ func TestSummaryJSONFields(t *testing.T) {
 	if err := WriteSummaryJSON(&doc, fullSummary); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"policy_version", "detections", "files", "members", "bytes", "decompressed", "records", "no_time",
+	want := []string{"policy_version", "detections", "files", "members", "bytes", "decompressed", "objects_listed", "objects_planned", "objects_fetched", "objects_failed", "records", "no_time",
 		"evaluated", "failed", "skipped", "errors", "findings", "rows", "suppressed", "expired_filters", "filter_sources", "below_condition",
 		"elapsed_seconds", "interrupted", "records_per_second"}
 	if got := jsonKeys(t, doc.Bytes()); strings.Join(got, ",") != strings.Join(want, ",") {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trailhunt/trailhunt/loader"
+	"github.com/trailhunt/trailhunt/loader/s3source"
 	"github.com/trailhunt/trailhunt/report"
 )
 
@@ -21,9 +23,10 @@ const (
 	modeWatch  = "watch"  // tuning loop: re-evaluate PATHs on every policy or filter edit
 	modeFollow = "follow" // evaluate each new file arriving in DIR once
 	modeList   = "list"   // print the loaded detections
+	modePlan   = "plan"   // print what a run over PATHs would read, reading nothing
 )
 
-var modes = []string{modeRun, modeWatch, modeFollow, modeList}
+var modes = []string{modeRun, modeWatch, modeFollow, modeList, modePlan}
 
 // config is the run specification: the command line, parsed and checked
 // before anything is read.
@@ -55,6 +58,18 @@ type config struct {
 	maxErrors      int
 	maxRecord      int64
 	maxDecompress  int64
+	s3             s3Flags
+}
+
+// s3Flags are the AWSLogs planner's filters and the S3 client's settings.
+type s3Flags struct {
+	accounts, regions listFlag
+	deliveryMargin    time.Duration
+	profile, region   string
+	endpoint          string
+	concurrency       int
+	attempts          int
+	timeout           time.Duration
 }
 
 // listFlag is a repeatable string flag.
@@ -79,8 +94,9 @@ type rawFlags struct {
 }
 
 var (
-	all       = modes
-	evaluated = []string{modeRun, modeWatch, modeFollow} // modes that read logs
+	all       = []string{modeRun, modeWatch, modeFollow, modeList} // modes that load policies
+	evaluated = []string{modeRun, modeWatch, modeFollow}           // modes that read logs
+	planned   = []string{modeRun, modeWatch, modePlan}             // modes that list inputs with the AWSLogs planner
 )
 
 var options = []option{
@@ -96,17 +112,17 @@ var options = []option{
 	{"detection", all, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.Var(&r.detections, "detection", "only the detections with this id or glob, e.g. 'aws_*loginprofile' (repeatable)")
 	}},
-	{"now", all, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+	{"now", append(all, modePlan), func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.StringVar(&r.now, "now", "", "the time filter expiry and relative --since/--until are judged against (default: the clock)")
 	}},
-	{"format", all, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+	{"format", append(all, modePlan), func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.StringVar(&r.format, "format", "", "output format: "+formatNames(report.Formats)+
-			" (run: default from --output's extension, else table on a terminal, else jsonl; watch: table; follow: jsonl; list: table)")
+			" (run: default from --output's extension, else table on a terminal, else jsonl; watch: table; follow: jsonl; list, plan: table)")
 	}},
-	{"since", evaluated, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+	{"since", append(evaluated, modePlan), func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.StringVar(&r.since, "since", "", "only events at or after this time: RFC 3339, YYYY-MM-DD, 'YYYY-MM-DD HH:MM:SS' (UTC) or a duration back from --now (90m, 24h, 7d)")
 	}},
-	{"until", evaluated, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+	{"until", append(evaluated, modePlan), func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.StringVar(&r.until, "until", "", "only events before this time (as --since)")
 	}},
 	{"quiet", evaluated, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
@@ -157,6 +173,34 @@ var options = []option{
 	{"settle", []string{modeFollow}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.DurationVar(&c.settle, "settle", 2*time.Second, "a file is complete once unchanged this long")
 	}},
+	// S3 and the AWSLogs planner
+	{"accounts", planned, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.Var(&c.s3.accounts, "accounts", "only these AWS accounts of an AWSLogs tree (comma-separated, repeatable); the others are never listed")
+	}},
+	{"regions", planned, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.Var(&c.s3.regions, "regions", "only these regions of an AWSLogs tree (comma-separated, repeatable)")
+	}},
+	{"delivery-margin", planned, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.DurationVar(&c.s3.deliveryMargin, "delivery-margin", loader.DefaultDeliveryMargin, "with --until: how long after an event CloudTrail may deliver it; day folders up to --until plus this are read")
+	}},
+	{"profile", planned, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.StringVar(&c.s3.profile, "profile", "", "AWS shared-config profile for s3:// inputs (default: AWS_PROFILE, else default)")
+	}},
+	{"region", planned, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.StringVar(&c.s3.region, "region", "", "AWS region to start from for s3:// inputs; a bucket elsewhere is found and read in its own region (default: AWS_REGION, the profile's, us-east-1)")
+	}},
+	{"endpoint-url", planned, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.StringVar(&c.s3.endpoint, "endpoint-url", "", "URL of an S3-compatible store, addressed by path (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL)")
+	}},
+	{"s3-concurrency", planned, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.IntVar(&c.s3.concurrency, "s3-concurrency", s3source.DefaultConcurrency, "S3 requests (GETs, LISTs) in flight at once")
+	}},
+	{"s3-attempts", planned, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.IntVar(&c.s3.attempts, "s3-attempts", s3source.DefaultAttempts, "tries of each S3 request (throttling, 5xx, broken connections and bodies are retried with backoff)")
+	}},
+	{"s3-timeout", planned, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.DurationVar(&c.s3.timeout, "s3-timeout", s3source.DefaultTimeout, "per attempt: longest wait to connect, for an answer, or for the next bytes of a body")
+	}},
 	// The modes as flags of plain `evaluate`, as before subcommands.
 	{"watch", []string{modeRun}, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.BoolVar(&r.watch, "watch", false, "the same as `evaluate watch`")
@@ -172,6 +216,7 @@ var formatsOf = map[string][]report.Format{
 	modeWatch:  {report.FormatTable, report.FormatJSON, report.FormatJSONL, report.FormatCSV},
 	modeFollow: {report.FormatJSONL},
 	modeList:   {report.FormatTable, report.FormatJSON},
+	modePlan:   {report.FormatTable, report.FormatJSON},
 }
 
 func formatNames(fs []report.Format) string {
@@ -282,6 +327,8 @@ func (c *config) resolve(raw rawFlags, clock time.Time) error {
 	switch {
 	case c.mode == modeList && len(c.paths) > 0:
 		return fmt.Errorf("list reads no logs: unexpected argument %q", c.paths[0])
+	case c.mode == modePlan && len(c.paths) == 0:
+		return errors.New("no PATH given: name directories, files or s3://bucket[/prefix] to plan")
 	case c.mode == modeFollow && len(c.paths) != 1:
 		return errors.New("follow takes exactly one DIR: the directory that receives CloudTrail files")
 	case c.mode == modeWatch && c.policies == "":
@@ -294,7 +341,7 @@ func (c *config) resolve(raw rawFlags, clock time.Time) error {
 		return fmt.Errorf("--workers %d: want 0 (all CPUs) or more", c.workers)
 	case !c.since.IsZero() && !c.until.IsZero() && !c.until.After(c.since):
 		return fmt.Errorf("--until %s is not after --since %s", c.until.Format(time.RFC3339), c.since.Format(time.RFC3339))
-	case c.mode != modeList && (c.maxRecord <= 0 || c.maxDecompress <= 0):
+	case slices.Contains(evaluated, c.mode) && (c.maxRecord <= 0 || c.maxDecompress <= 0):
 		return fmt.Errorf("--max-record-bytes %d, --max-decompressed-bytes %d: both must be positive", c.maxRecord, c.maxDecompress)
 	case c.evalTimeout < 0:
 		return fmt.Errorf("--eval-timeout %s: want 0 (none) or more", c.evalTimeout)
@@ -304,6 +351,9 @@ func (c *config) resolve(raw rawFlags, clock time.Time) error {
 		return fmt.Errorf("--cache-bytes %d: want 0 or more", c.cacheBytes)
 	case c.mode == modeFollow && c.settle <= 0:
 		return fmt.Errorf("--settle %s: want a positive duration", c.settle)
+	}
+	if err := c.s3.check(c.mode, c.paths); err != nil {
+		return err
 	}
 	return refuseWritingOverInputs(*c)
 }

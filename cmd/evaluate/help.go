@@ -14,15 +14,19 @@ var usage = map[string]string{
 	modeRun: `Usage: evaluate [run] [flags] PATH...
 
 Runs the detections over CloudTrail logs and writes the aggregated rows and a
-run summary. PATH is a file, a directory (read recursively), or - for
-standard input: {"Records":[...]} objects, JSON arrays, JSON lines or single
-events, plain or gzip'd, or zip and tar(.gz) archives of those.
+run summary. PATH is a file, a directory (read recursively), - for
+standard input, or s3://bucket[/prefix]: {"Records":[...]} objects, JSON
+arrays, JSON lines or single events, plain or gzip'd, or zip and tar(.gz)
+archives of those. In an AWSLogs tree (local or S3), only the accounts,
+regions and day folders that --accounts, --regions, --since and --until
+allow are listed and read.
 
-Other modes: evaluate watch | follow | list (evaluate MODE --help).
+Other modes: evaluate watch | follow | list | plan (evaluate MODE --help).
 
 Examples:
   evaluate fixtures/
   evaluate --since 7d --format csv --output week.csv /data/AWSLogs/
+  evaluate --since 2024-08-01 --until 2024-08-03 --regions us-east-1 s3://org-trail/AWSLogs/o-aa11bb22cc/
   evaluate --detection 'aws_*loginprofile' --filters org.yaml --raw raw.jsonl logs/
 `,
 	modeWatch: `Usage: evaluate watch --policies DIR [flags] PATH...
@@ -44,6 +48,18 @@ settled, and writes every unsuppressed finding at once as a JSON line. With
 Examples:
   evaluate follow --state /var/lib/trailhunt/state.json /data/trail/
   evaluate follow --policies policies/ --since 24h /data/trail/
+`,
+	modePlan: `Usage: evaluate plan [flags] PATH...
+
+Prints what a run over PATH would read, and reads nothing: the files and
+S3 objects planned, with their bytes, per input, account, region and day
+(the AWSLogs layout's delivery date), then totals, and what the listing left
+out (digest and Insights prefixes, other accounts, regions and days). PATH
+is as for a run: directories, files, s3://bucket[/prefix].
+
+Examples:
+  evaluate plan --since 2024-08-01 --until 2024-08-03 s3://org-trail
+  evaluate plan --accounts 111122223333,444455556666 --regions us-east-1 --format json /data/AWSLogs/
 `,
 	modeList: `Usage: evaluate list [flags]
 

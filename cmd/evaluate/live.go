@@ -44,8 +44,13 @@ func runLive(ctx context.Context, cfg config, ecfg engine.Config, stdin io.Reade
 		if !cfg.formatSet {
 			format = report.FormatTable
 		}
+		ins, ierr := openInputs(ctx, cfg)
+		if ierr != nil {
+			return inputsFailed(ctx, "evaluate watch", ierr, stderr)
+		}
 		err = live.Watch(ctx, live.WatchConfig{
-			Sweep:      sweep.Config{Paths: cfg.paths, Workers: cfg.workers, Since: cfg.since, Until: cfg.until},
+			Sweep: sweep.Config{Sources: ins.sources, OpenAhead: ins.openAhead(cfg),
+				Workers: cfg.workers, Since: cfg.since, Until: cfg.until},
 			Loader:     loaderConfig(cfg, stdin),
 			CacheBytes: cfg.cacheBytes,
 			Report:     report.Config{Format: format, Width: cfg.width},

@@ -55,6 +55,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runLive(ctx, cfg, ecfg, stdin, stdout, stderr)
 	case modeList:
 		return runList(ctx, cfg, ecfg, stdout, stderr)
+	case modePlan:
+		return runPlan(ctx, cfg, stdout, stderr)
 	}
 	set, err := engine.Load(ctx, ecfg)
 	if err != nil {
@@ -76,6 +78,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}
 
+	// S3 inputs are resolved and listed before anything is read or
+	// written: a bucket that cannot be read is one line and exit 2.
+	ins, err := openInputs(ctx, cfg)
+	if err != nil {
+		return inputsFailed(ctx, "evaluate", err, stderr)
+	}
+
 	out, commit, err := openOutput(cfg.output, stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "evaluate: %v\n", err)
@@ -91,14 +100,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 	rd := loader.New(loaderConfig(cfg, stdin))
 	errs := &errorPrinter{w: stderr, max: cfg.maxErrors, quiet: cfg.quiet}
-	prog := startProgress(ctx, cfg.quiet, stderr, rd, start)
+	prog := startProgress(ctx, cfg.quiet, stderr, rd, ins, start)
 	scfg := sweep.Config{
-		Paths:    cfg.paths,
-		Workers:  cfg.workers,
-		Since:    cfg.since,
-		Until:    cfg.until,
-		OnError:  errs.print,
-		OnInputs: prog.total,
+		Sources:   ins.sources,
+		OpenAhead: ins.openAhead(cfg),
+		Workers:   cfg.workers,
+		Since:     cfg.since,
+		Until:     cfg.until,
+		OnError:   errs.print,
+		OnInputs:  prog.total,
 	}
 	if raw != nil {
 		scfg.OnFinding = raw.write
@@ -124,6 +134,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 
 	sum := summarize(set, rd.Stats(), res, int64(len(rows)), time.Since(start))
+	o := ins.objects()
+	sum.ObjectsListed, sum.ObjectsPlanned, sum.ObjectsFetched, sum.ObjectsFailed = o.Listed, o.Planned, o.Fetched, o.Failed
 	if !cfg.quiet {
 		if err := report.WriteSummary(stderr, sum); err != nil && code == exitOK {
 			code = exitOutput
@@ -257,6 +269,17 @@ func (p *errorPrinter) flush() {
 	}
 }
 
+// inputsFailed reports a failure to resolve or list the inputs: exit 2,
+// or 130 when it was Ctrl-C that stopped the listing.
+func inputsFailed(ctx context.Context, cmd string, err error, stderr io.Writer) int {
+	if ctx.Err() != nil {
+		fmt.Fprintf(stderr, "%s: interrupted while listing the inputs; nothing was read\n", cmd)
+		return exitInterrupted
+	}
+	fmt.Fprintf(stderr, "%s: %s\n", cmd, report.Printable(err.Error()))
+	return exitUsage
+}
+
 // progress is the live progress line on stderr, shown when stderr is a
 // terminal.
 type progress struct {
@@ -277,7 +300,7 @@ func (p *progress) stop() {
 	}
 }
 
-func startProgress(ctx context.Context, quiet bool, stderr io.Writer, rd *loader.Reader, start time.Time) *progress {
+func startProgress(ctx context.Context, quiet bool, stderr io.Writer, rd *loader.Reader, ins inputs, start time.Time) *progress {
 	p := &progress{}
 	if quiet || !isTerminal(stderr) {
 		return p
@@ -295,8 +318,10 @@ func startProgress(ctx context.Context, quiet bool, stderr io.Writer, rd *loader
 			case <-tick.C:
 			}
 			s := rd.Stats()
+			o := ins.objects()
 			line := report.Progress{
 				Files: s.Files, TotalFiles: p.files.Load(),
+				Objects: o.Fetched + o.Failed, TotalObjects: o.Planned,
 				Bytes: s.Bytes, TotalBytes: p.bytes.Load(),
 				Records: s.Records, Elapsed: time.Since(start),
 			}

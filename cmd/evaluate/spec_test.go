@@ -72,7 +72,7 @@ func TestRefusals(t *testing.T) {
 		{[]string{"follow", "--settle", "0s", logs}, "evaluate follow: --settle 0s: want a positive duration"},
 		{[]string{"follow", logs, in}, "evaluate follow: follow takes exactly one DIR: the directory that receives CloudTrail files"},
 		{[]string{"--follow", logs, "--since", "2024-08-02", "--until", "2024-08-01"}, "evaluate follow: --until 2024-08-01T00:00:00Z is not after --since 2024-08-02T00:00:00Z"},
-		{[]string{"list", "--since", "7d"}, "evaluate list: --since: not available with `evaluate list` (it applies to run, watch, follow)"},
+		{[]string{"list", "--since", "7d"}, "evaluate list: --since: not available with `evaluate list` (it applies to run, watch, follow, plan)"},
 		{[]string{"list", "--format", "csv"}, "evaluate list: --format csv: `evaluate list` writes table, json"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
