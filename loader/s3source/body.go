@@ -43,7 +43,9 @@ func (b *body) get() error {
 	in := &s3.GetObjectInput{Bucket: aws.String(b.s.bucket), Key: aws.String(b.key)}
 	if b.off > 0 {
 		in.Range = aws.String(fmt.Sprintf("bytes=%d-", b.off))
-		in.IfMatch = aws.String(b.etag)
+		if b.etag != "" { // some S3-compatible stores send none
+			in.IfMatch = aws.String(b.etag)
+		}
 	}
 	// Until the headers arrive the transport's ResponseHeaderTimeout
 	// bounds each attempt; read's watchdog bounds each read of the body.
