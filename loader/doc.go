@@ -1,10 +1,26 @@
 // Package loader turns inputs into CloudTrail records with provenance; it
 // knows no policy.
 //
-// A [Reader] walks files, directory trees and stdin ([Reader.Inputs]) and
-// streams the records of each input ([Reader.Records], or [Reader.Scan]
-// without copies) as [trail.Record] values carrying their [trail.Source]:
-// file, archive member and 0-based record index.
+// A [Reader] lists the inputs of its sources ([Reader.List]: [Local] paths,
+// directory trees and stdin, or an object store such as package
+// loader/s3source) and streams the records of each input ([Reader.Records],
+// or [Reader.Scan] without copies) as [trail.Record] values carrying their
+// [trail.Source]: file (a path, "-", or "s3://bucket/key"), archive member
+// and 0-based record index. [Reader.Open] opens an input ahead of reading it,
+// so that a remote GET's latency overlaps the reading of others.
+//
+// # Sources and the AWSLogs planner
+//
+// A [Source] lists and opens; content detection is the loader's, the same
+// for every source. A [Plan] (accounts, regions, a time window) is applied
+// while listing, from paths alone: below an AWSLogs folder only the account,
+// CloudTrail region and day folders that can hold events of the window are
+// listed, and in a day folder only the files whose delivery time (in their
+// name) can (awslogs.go states the margins). A directory outside the plan is
+// never listed and a file outside it never opened; a walked file left out
+// by its name is skipped as "outside_plan". A remote source's failures to
+// fetch are [FetchError]s with reasons of their own, reported and counted
+// like the loader's.
 //
 // # Formats
 //
