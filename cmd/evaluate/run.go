@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -136,6 +137,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	sum := summarize(set, rd.Stats(), res, int64(len(rows)), time.Since(start))
 	o := ins.objects()
 	sum.ObjectsListed, sum.ObjectsPlanned, sum.ObjectsFetched, sum.ObjectsFailed = o.Listed, o.Planned, o.Fetched, o.Failed
+	if o.Fetched > 0 && sum.Records == 0 && !sum.Interrupted {
+		// A prefix whose objects hold no CloudTrail: said, never 0
+		// findings in silence.
+		sum.Errors[reasonNoRecords]++
+		if !cfg.quiet {
+			fmt.Fprintf(stderr, "evaluate: %s: no CloudTrail records in the %d objects read (skipped: %s)\n",
+				report.Printable(strings.Join(ins.urls(), ", ")), o.Fetched, report.Printable(fmt.Sprint(sum.Skipped)))
+		}
+	}
 	if !cfg.quiet {
 		if err := report.WriteSummary(stderr, sum); err != nil && code == exitOK {
 			code = exitOutput
@@ -268,6 +278,9 @@ func (p *errorPrinter) flush() {
 		fmt.Fprintf(p.w, "evaluate: %d more errors not shown (--max-errors %d); the summary counts them all\n", p.dropped, p.max)
 	}
 }
+
+// reasonNoRecords counts a run over S3 objects that read no record at all.
+const reasonNoRecords = "no_records"
 
 // inputsFailed reports a failure to resolve or list the inputs: exit 2,
 // or 130 when it was Ctrl-C that stopped the listing.

@@ -243,3 +243,14 @@ func TestS3BadInput(t *testing.T) {
 		t.Errorf("fetched %q", gets)
 	}
 }
+
+// Objects that are not CloudTrail: read (content decides), then said in one
+// line and exit 3, never 0 findings in silence.
+func TestS3NoCloudTrail(t *testing.T) {
+	_, bucket := s3Trail(t)
+	r := evaluate(t, "", "--format", "jsonl", bucket+"/copy/fixtures/READ")
+	want := "evaluate: s3://org-trail/copy/fixtures/READ: no CloudTrail records in the 1 objects read (skipped: map[not_cloudtrail:1])\n"
+	if r.code != exitIncomplete || !strings.HasPrefix(r.stderr, want) || !strings.Contains(r.stderr, "no_records: 1") {
+		t.Errorf("exit %d, stderr\n%s\nwant exit 3 and first\n%s", r.code, r.stderr, want)
+	}
+}

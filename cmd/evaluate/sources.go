@@ -138,3 +138,12 @@ func (in inputs) objects() s3source.Stats {
 	}
 	return st
 }
+
+// urls are the s3:// inputs as given.
+func (in inputs) urls() []string {
+	var u []string
+	for _, s := range in.s3 {
+		u = append(u, s.URL())
+	}
+	return u
+}
