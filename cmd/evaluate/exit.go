@@ -1,6 +1,6 @@
 package main
 
-// Exit codes, stated once here and in the README. When several apply, the
+// Exit codes, stated once here and in docs/usage.md. When several apply, the
 // highest-priority one wins, in this order: 2, 4, 130, 3, 1, 0.
 const (
 	exitOK          = 0   // ran to the end; every input read; no --fail-on-findings hit

@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// TestExitCodes asserts every exit code of the README's table.
+// TestExitCodes asserts every exit code of docs/usage.md's table.
 func TestExitCodes(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, content string) string {
