@@ -90,7 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.policies, "policies", "", "directory of detections (default: the set embedded in the binary)")
 	fs.Var(&addPolicies, "add-policies", "directory of more detection folders, run beside the --policies or embedded set (repeatable)")
 	fs.Var(&filters, "filters", "filter-list file or directory; its entries apply beside each detection's own filters.yaml (repeatable)")
-	fs.StringVar(&format, "format", "", "output format: table, json, jsonl or csv (default: table on a terminal, else jsonl)")
+	fs.StringVar(&format, "format", "", "output format: table, json, jsonl, csv or ocsf (default: table on a terminal, else jsonl)")
 	fs.StringVar(&c.output, "output", "", "write results to this file, atomically (default: standard output)")
 	fs.StringVar(&c.summary, "summary", "", "also write the run summary as JSON to this file")
 	fs.Var(&detections, "detection", "run only the detections with this id or glob, e.g. 'aws_*loginprofile' (repeatable)")
