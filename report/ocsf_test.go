@@ -474,3 +474,51 @@ func sha256Hex(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:])
 }
+
+// docs/ocsf.md's by-field table is ocsfFields: every entry is documented
+// with its OCSF attribute (and its resource type).
+func TestOCSFFieldTableIsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../docs/ocsf.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for _, l := range strings.Split(string(doc), "\n") {
+		if strings.HasPrefix(l, "| `") {
+			rows = append(rows, l)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(ocsfFields)) {
+		m := ocsfFields[name]
+		i := slices.IndexFunc(rows, func(r string) bool {
+			first, _, _ := strings.Cut(strings.TrimPrefix(r, "| "), " |")
+			return slices.Contains(strings.Split(first, ", "), "`"+name+"`")
+		})
+		if i < 0 {
+			t.Errorf("docs/ocsf.md has no table row for by-field %s", name)
+			continue
+		}
+		attr := strings.Replace(m.Path, "evidences.", "evidences[0].", 1)
+		var want []string
+		switch m.Kind {
+		case ocsfEndpoint:
+			want = []string{"`" + attr + ".ip`", "`" + attr + ".domain`"}
+		case ocsfRelated:
+			want = []string{"`finding_info.related_events[].uid`"}
+		case ocsfResource:
+			want = []string{"`resources[]`", "`" + strings.TrimPrefix(m.Path, "resources.") + "`"}
+			for _, c := range m.Set {
+				if c.k == "type" {
+					want = append(want, "`"+c.v.(string)+"`")
+				}
+			}
+		default:
+			want = []string{"`" + attr + "`"}
+		}
+		for _, w := range want {
+			if !strings.Contains(rows[i], w) {
+				t.Errorf("docs/ocsf.md: the row of %s does not say %s:\n%s", name, w, rows[i])
+			}
+		}
+	}
+}
