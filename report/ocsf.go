@@ -247,65 +247,7 @@ func ocsfFinding(cfg Config, r trail.Row) (*object, error) {
 	if err != nil {
 		return nil, err
 	}
-	var placed []placement
-	unmapped := &object{}
-	taken := func(path string) bool {
-		return slices.ContainsFunc(placed, func(p placement) bool { return p.path == path })
-	}
-	place := func(field string, m ocsfField, v string) bool {
-		switch m.Kind {
-		case ocsfResource, ocsfRelated:
-			placed = append(placed, placement{field, m.Path, v, m.Set, m.Kind})
-			return true
-		case ocsfEndpoint:
-			switch {
-			case isIP(v) && !taken(m.Path+".ip"):
-				placed = append(placed, placement{field: field, path: m.Path + ".ip", value: v})
-				return true
-			case isDNSName(v) && !taken(m.Path+".domain"):
-				placed = append(placed, placement{field: field, path: m.Path + ".domain", value: v})
-				return true
-			}
-			return false
-		case ocsfError:
-			if v == "success" {
-				return false
-			}
-		}
-		if taken(m.Path) {
-			return false // a second field for the same home keeps its own name
-		}
-		placed = append(placed, placement{field, m.Path, v, m.Set, m.Kind})
-		return true
-	}
-	for i, name := range d.By {
-		v := r.Values[i]
-		if m, ok := ocsfFields[name]; ok && v != nil && place(name, m, *v) {
-			continue
-		}
-		if v == nil {
-			unmapped.set(name, nil)
-		} else {
-			unmapped.set(name, *v)
-		}
-	}
-	for i, s := range d.StatsOrDefault() {
-		switch {
-		case s.Func == "count" && s.Field == "":
-			continue // the finding's count
-		case (s.Func == "min" || s.Func == "max") && s.Field == trail.TimeField:
-			continue // first_seen_time and last_seen_time
-		case s.Func == "values":
-			if m, ok := ocsfFields[s.Field]; ok && (m.Kind == ocsfResource || m.Kind == ocsfRelated) {
-				for _, v := range stats[i].Values {
-					place(s.Name, m, v)
-				}
-				continue
-			}
-		}
-		unmapped.set(s.Name, statJSON(s, stats[i]))
-	}
-	placed = demote(placed, unmapped, d, r)
+	placed, unmapped := ocsfPlace(d, r, stats)
 
 	f := &object{}
 	sev, sevName := severity(d.Risk.Score)
@@ -442,6 +384,70 @@ func ocsfFinding(cfg Config, r trail.Row) (*object, error) {
 		f.set("unmapped", unmapped)
 	}
 	return f, nil
+}
+
+// ocsfPlace puts each by-value and stat of the row at its OCSF home
+// (ocsfFields), or in unmapped under its name, in the detection's order.
+func ocsfPlace(d trail.Detection, r trail.Row, stats []trail.StatValue) ([]placement, *object) {
+	var placed []placement
+	unmapped := &object{}
+	taken := func(path string) bool {
+		return slices.ContainsFunc(placed, func(p placement) bool { return p.path == path })
+	}
+	place := func(field string, m ocsfField, v string) bool {
+		switch m.Kind {
+		case ocsfResource, ocsfRelated:
+			placed = append(placed, placement{field, m.Path, v, m.Set, m.Kind})
+			return true
+		case ocsfEndpoint:
+			switch {
+			case isIP(v) && !taken(m.Path+".ip"):
+				placed = append(placed, placement{field: field, path: m.Path + ".ip", value: v})
+				return true
+			case isDNSName(v) && !taken(m.Path+".domain"):
+				placed = append(placed, placement{field: field, path: m.Path + ".domain", value: v})
+				return true
+			}
+			return false
+		case ocsfError:
+			if v == "success" {
+				return false
+			}
+		}
+		if taken(m.Path) {
+			return false // a second field for the same home keeps its own name
+		}
+		placed = append(placed, placement{field, m.Path, v, m.Set, m.Kind})
+		return true
+	}
+	for i, name := range d.By {
+		v := r.Values[i]
+		if m, ok := ocsfFields[name]; ok && v != nil && place(name, m, *v) {
+			continue
+		}
+		if v == nil {
+			unmapped.set(name, nil)
+		} else {
+			unmapped.set(name, *v)
+		}
+	}
+	for i, s := range d.StatsOrDefault() {
+		switch {
+		case s.Func == "count" && s.Field == "":
+			continue // the finding's count
+		case (s.Func == "min" || s.Func == "max") && s.Field == trail.TimeField:
+			continue // first_seen_time and last_seen_time
+		case s.Func == "values":
+			if m, ok := ocsfFields[s.Field]; ok && (m.Kind == ocsfResource || m.Kind == ocsfRelated) {
+				for _, v := range stats[i].Values {
+					place(s.Name, m, v)
+				}
+				continue
+			}
+		}
+		unmapped.set(s.Name, statJSON(s, stats[i]))
+	}
+	return demote(placed, unmapped, d, r), unmapped
 }
 
 // demote moves to unmapped every value placed in an object whose OCSF
