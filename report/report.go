@@ -71,7 +71,7 @@ const (
 )
 
 // Formats lists the valid formats in documentation order.
-var Formats = []Format{FormatTable, FormatJSON, FormatJSONL, FormatCSV}
+var Formats = []Format{FormatTable, FormatJSON, FormatJSONL, FormatCSV, FormatOCSF}
 
 // ParseFormat returns the format named s (exactly, lower case).
 func ParseFormat(s string) (Format, error) {
@@ -129,6 +129,8 @@ func Write(w io.Writer, cfg Config, rows []trail.Row) error {
 	bw := bufio.NewWriter(w)
 	var err error
 	switch cfg.Format {
+	case FormatOCSF:
+		err = writeOCSF(bw, cfg, rows)
 	case FormatTable:
 		err = writeTable(bw, cfg.Detections, width, rows)
 	case FormatJSON:

@@ -52,9 +52,10 @@ func TestParseFormat(t *testing.T) {
 		{"json", FormatJSON, ""},
 		{"jsonl", FormatJSONL, ""},
 		{"csv", FormatCSV, ""},
-		{"", "", `unknown output format "": valid formats are table, json, jsonl, csv`},
-		{"JSON", "", `unknown output format "JSON": valid formats are table, json, jsonl, csv`},
-		{"ndjson", "", `unknown output format "ndjson": valid formats are table, json, jsonl, csv`},
+		{"ocsf", FormatOCSF, ""},
+		{"", "", `unknown output format "": valid formats are table, json, jsonl, csv, ocsf`},
+		{"JSON", "", `unknown output format "JSON": valid formats are table, json, jsonl, csv, ocsf`},
+		{"ndjson", "", `unknown output format "ndjson": valid formats are table, json, jsonl, csv, ocsf`},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%q", tt.in), func(t *testing.T) {
@@ -81,7 +82,7 @@ func TestWriteRejectsBadInput(t *testing.T) {
 		wantErr string
 	}{
 		{"unknown format", Config{Format: "xml"}, testRows[:1],
-			`report: unknown output format "xml": valid formats are table, json, jsonl, csv`},
+			`report: unknown output format "xml": valid formats are table, json, jsonl, csv, ocsf`},
 		{"negative width", Config{Format: FormatTable, Width: -1}, testRows[:1], "report: negative table width -1"},
 		{"row of an unknown detection", Config{Format: FormatJSONL}, testRows[5:6],
 			`report: row 0: unknown detection "aws_consolelogin_nomfa"`},
