@@ -170,7 +170,7 @@ var options = []option{
 var formatsOf = map[string][]report.Format{
 	modeRun:    report.Formats,
 	modeWatch:  {report.FormatTable, report.FormatJSON, report.FormatJSONL, report.FormatCSV},
-	modeFollow: {report.FormatJSONL},
+	modeFollow: {report.FormatJSONL, report.FormatOCSF},
 	modeList:   {report.FormatTable, report.FormatJSON},
 }
 

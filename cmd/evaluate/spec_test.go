@@ -65,7 +65,7 @@ func TestRefusals(t *testing.T) {
 		{[]string{"watch", "--policies", "policies", "--fail-on-findings", logs}, "evaluate watch: --fail-on-findings: not available with `evaluate watch` (it applies to run)"},
 		{[]string{"watch", "--policies", "policies", "--format", "ocsf", logs}, "evaluate watch: --format ocsf: `evaluate watch` writes table, json, jsonl, csv"},
 		{[]string{"watch", "--policies", "policies", "--state", "s", logs}, "evaluate watch: --state: not available with `evaluate watch` (it applies to follow)"},
-		{[]string{"follow", "--format", "table", logs}, "evaluate follow: --format table: `evaluate follow` writes jsonl"},
+		{[]string{"follow", "--format", "table", logs}, "evaluate follow: --format table: `evaluate follow` writes jsonl, ocsf"},
 		{[]string{"follow", "--summary", out, logs}, "evaluate follow: --summary: not available with `evaluate follow` (it applies to run)"},
 		{[]string{"follow", "--fail-on-findings", logs}, "evaluate follow: --fail-on-findings: not available with `evaluate follow` (it applies to run)"},
 		{[]string{"follow", "--workers", "2", logs}, "evaluate follow: --workers: not available with `evaluate follow` (it applies to run, watch)"},
