@@ -28,7 +28,9 @@
 //     widest by-field columns shrink first, down to 4 columns each (beyond
 //     that, lines overflow); cut values end with "…", except ARNs, which keep
 //     their end ("…:user/christophe"); count and the times are never cut.
-//     Widths are counted in runes, wide East Asian runes as two columns.
+//     Widths are counted in terminal cells: a grapheme cluster of East
+//     Asian Width W or F (CJK, fullwidth forms, emoji) takes two, a
+//     combining mark none (github.com/clipperhouse/displaywidth).
 //     "No findings." when there are no rows.
 //
 // Invariants:

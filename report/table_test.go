@@ -48,6 +48,8 @@ func TestWidthAndCut(t *testing.T) {
 		{"multi-byte runes count once", "josé-zoë", 6, 8, "josé-…", "…é-zoë"},
 		{"wide runes count twice and are never split", "ユーザー", 5, 8, "ユー…", "…ザー"},
 		{"combining mark counts zero", "e\u0301te", 3, 3, "e\u0301te", "e\u0301te"},
+		{"an accent stays on its letter", "xxe\u0301te", 4, 5, "xxe\u0301…", "…e\u0301te"},
+		{"emoji with a modifier is one cluster of two cells", "ok👍🏽ok", 4, 6, "ok…", "…ok"},
 		{"width one leaves the ellipsis", "alice", 1, 5, "…", "…"},
 		{"width zero leaves nothing", "alice", 0, 5, "", ""},
 	}
