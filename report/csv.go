@@ -46,7 +46,7 @@ func writeCSV(w io.Writer, detections map[string]trail.Detection, rows []trail.R
 				return err
 			}
 			for i, s := range b.det.StatsOrDefault() {
-				record = append(record, statText(s, stats[i], "\n"))
+				record = append(record, statText(s, stats[i], "\n", dataTime))
 			}
 			if err := writeCSVRecord(cw, record); err != nil {
 				return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"time"
 
 	"github.com/trailhunt/trailhunt/trail"
 )
@@ -118,12 +119,12 @@ func appendRowJSON(b *bytes.Buffer, cfg Config, r trail.Row) error {
 	return nil
 }
 
-// jsonTime is a ctime string, or nil (null) for the zero time.
-func jsonTime(t string) any {
-	if t == "" {
+// jsonTime is t as a dataTime string, or nil (null) for the zero time.
+func jsonTime(t time.Time) any {
+	if t.IsZero() {
 		return nil
 	}
-	return t
+	return dataTime(t)
 }
 
 // appendJSON appends the JSON encoding of v without HTML escaping (so that

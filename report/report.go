@@ -3,10 +3,12 @@
 //
 // Every format carries, per row: "detection" (the detection id), the
 // by-fields under their seed names in the detection's By order, "count",
-// "firstTime" and "lastTime". Times are rendered like the seed's
-// security_content_ctime macro, "2006-01-02T15:04:05" in UTC; a group in
-// which no record had a time has null times in JSON and empty ones in CSV
-// and the table. The JSON formats add "title", "mitre_attack" (technique
+// "firstTime" and "lastTime". Times are UTC, to the second: in JSON, JSON
+// lines and CSV as RFC 3339 with its "Z" ("2024-07-30T21:53:13Z"), so that
+// no reader takes them for local time; in the table like the seed's
+// security_content_ctime macro ("2024-07-30T21:53:13"). A group in which no
+// record had a time has null times in JSON and empty ones in CSV and the
+// table. The JSON formats add "title", "mitre_attack" (technique
 // ids), "risk_score", "risk_message" (the detection's risk message rendered
 // with the row's values) and "policy_version", in that order.
 //
@@ -207,15 +209,28 @@ func blocks(detections map[string]trail.Detection, rows []trail.Row) []block {
 	return out
 }
 
+// Times have two renderings, one per purpose.
+
 // ctimeLayout is the seed's security_content_ctime: %Y-%m-%dT%H:%M:%S.
 const ctimeLayout = "2006-01-02T15:04:05"
 
-// ctime renders t like security_content_ctime, in UTC; "" for the zero time.
+// ctime renders t for a person, in the table: like the seed's
+// security_content_ctime, in UTC, without a zone; "" for the zero time.
 func ctime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
 	return t.UTC().Format(ctimeLayout)
+}
+
+// dataTime renders t for a program, in JSON, JSON lines and CSV: RFC 3339
+// in UTC to the second, with its "Z" ("2024-07-30T21:53:13Z"), so that no
+// reader takes it for local time; "" for the zero time.
+func dataTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 // errWriter remembers the first write error so that a sequence of writes

@@ -230,7 +230,7 @@ func TestJSONDocumentParses(t *testing.T) {
 	if got := fmt.Sprint(doc.Rows[1]["mitre_attack"]); got != "[T1136.003 T1136]" {
 		t.Errorf("mitre_attack = %s", got)
 	}
-	if doc.Rows[1]["firstTime"] != "2024-07-30T21:53:13" || doc.Rows[1]["lastTime"] != "2024-07-30T22:01:47" {
+	if doc.Rows[1]["firstTime"] != "2024-07-30T21:53:13Z" || doc.Rows[1]["lastTime"] != "2024-07-30T22:01:47Z" {
 		t.Errorf("times %v %v", doc.Rows[1]["firstTime"], doc.Rows[1]["lastTime"])
 	}
 }

@@ -153,7 +153,7 @@ const maxValuesColumn = 40
 
 // tableStat renders a stat cell: values lists beyond maxValuesColumn are cut.
 func tableStat(s trail.Stat, v trail.StatValue) string {
-	t := sanitize(statText(s, v, ", "))
+	t := sanitize(statText(s, v, ", ", ctime))
 	if s.Func == "values" && width(t) > maxValuesColumn {
 		t = cutValue(t, maxValuesColumn)
 	}
