@@ -9,13 +9,15 @@ import (
 )
 
 // WriteFinding writes one finding as one JSON line, for streams of findings
-// as they appear (evaluate --follow): the jsonl row shape with count 1 and
-// firstTime = lastTime = the finding's event time, followed by "source",
-// where the record was read (file!member#index), and, when repeat is set,
+// as they appear (evaluate --follow): the jsonl row shape with count 1,
+// firstTime = lastTime = the finding's event time and provenance
+// {"count": 1, "first": [<source>]}, followed by "source", where the record
+// was read (file!member#index, as in provenance), and, when repeat is set,
 // "repeat": true (the finding was written before: its file was read again).
 func WriteFinding(w io.Writer, cfg Config, f trail.Finding, repeat bool) error {
 	var obj bytes.Buffer
-	row := trail.Row{Detection: f.Detection, Values: f.Values, Count: 1, First: f.Time, Last: f.Time}
+	row := trail.Row{Detection: f.Detection, Values: f.Values, Count: 1, First: f.Time, Last: f.Time,
+		Sources: []trail.Source{f.Source}}
 	if err := appendRowJSON(&obj, cfg, row); err != nil {
 		return err
 	}

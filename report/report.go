@@ -10,7 +10,14 @@
 // record had a time has null times in JSON and empty ones in CSV and the
 // table. The JSON formats add "title", "mitre_attack" (technique
 // ids), "risk_score", "risk_message" (the detection's risk message rendered
-// with the row's values) and "policy_version", in that order.
+// with the row's values), "policy_version" and "provenance", in that order.
+// "provenance" is {"count": <records in the row>, "first": [<source>, ...]}
+// (keys in that order): the first few records of the row in source order
+// (aggregate.MaxSources), each "file#index" or "file!member#index", so a
+// hunter can go from a row to its raw events; "first" is [] when the row
+// kept none. It is not called "sources" because detections may name a
+// stat so (aws_iam_accessdenied_discovery_events counts distinct
+// eventSources as "sources"), and a report key must not shadow a column.
 //
 // Layouts:
 //   - "json": one document {"policy_version": ..., "rows": [...]}, indented
@@ -110,7 +117,7 @@ type Config struct {
 // one of these names.
 var reservedColumns = []string{
 	"detection", "count", "firstTime", "lastTime",
-	"title", "mitre_attack", "risk_score", "risk_message", "policy_version",
+	"title", "mitre_attack", "risk_score", "risk_message", "policy_version", "provenance",
 }
 
 // Write renders rows to w in cfg.Format. It writes nothing when the

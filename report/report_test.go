@@ -73,7 +73,8 @@ func TestParseFormat(t *testing.T) {
 func TestWriteRejectsBadInput(t *testing.T) {
 	reserved := trail.Detection{ID: "bad", By: []string{"user", "count"}}
 	twice := trail.Detection{ID: "twice", By: []string{"src", "src"}}
-	dets := map[string]trail.Detection{createAccessKey.ID: createAccessKey, "bad": reserved, "twice": twice}
+	provenance := trail.Detection{ID: "prov", By: []string{"provenance"}}
+	dets := map[string]trail.Detection{createAccessKey.ID: createAccessKey, "bad": reserved, "twice": twice, "prov": provenance}
 	tests := []struct {
 		name    string
 		cfg     Config
@@ -91,6 +92,9 @@ func TestWriteRejectsBadInput(t *testing.T) {
 		{"by-field named like a report column", Config{Format: FormatTable},
 			[]trail.Row{{Detection: "bad", Values: []*string{nil, nil}}},
 			`report: detection "bad": by-field "count" collides with a report column`},
+		{"by-field named like the provenance key", Config{Format: FormatJSONL},
+			[]trail.Row{{Detection: "prov", Values: []*string{nil}}},
+			`report: detection "prov": by-field "provenance" collides with a report column`},
 		{"by-field listed twice", Config{Format: FormatTable},
 			[]trail.Row{{Detection: "twice", Values: []*string{nil, nil}}},
 			`report: detection "twice": by-field "src" appears twice`},
@@ -157,7 +161,7 @@ func TestJSONLRowsHaveKeysInOrder(t *testing.T) {
 	if len(lines) != len(testRows) {
 		t.Fatalf("%d lines, want one per row (%d)", len(lines), len(testRows))
 	}
-	tail := []string{"count", "firstTime", "lastTime", "title", "mitre_attack", "risk_score", "risk_message", "policy_version"}
+	tail := []string{"count", "firstTime", "lastTime", "title", "mitre_attack", "risk_score", "risk_message", "policy_version", "provenance"}
 	for i, line := range lines {
 		d := testDetections[testRows[i].Detection]
 		want := append(append([]string{"detection"}, d.By...), tail...)
