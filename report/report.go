@@ -23,11 +23,25 @@
 //   - "json": one document {"policy_version": ..., "rows": [...]}, indented
 //     by two spaces; "rows": [] when there are none;
 //   - "jsonl": one compact row object per line; nothing when no rows;
-//   - "csv": per detection, a header block: the line
-//     "detection,<by fields>,count,firstTime,lastTime" then its rows; blocks
-//     are separated by one empty line, so a single-detection report is a
-//     plain CSV file; nothing when no rows. Null and "" are both empty cells;
-//     newlines and other characters are kept as data (quoted as CSV needs);
+//   - "csv": one table, whatever the number of detections: one header line,
+//     then one line per row. The header is "detection", then the union of
+//     the columns of the detections written, in order of first appearance:
+//     detection after detection in the order of their rows, its by-fields
+//     (By order) then its stats columns (count, firstTime, lastTime by
+//     default), each name where it first appears; a row leaves the columns
+//     of other detections empty. With no rows the header is still written,
+//     from every detection of Config.Detections in id order, so that an
+//     empty run gives a parseable file with the columns its detections
+//     have. Cells: null is an empty cell and the empty string is `""` (two
+//     double-quote characters; `""""""` in the file), so that a
+//     csv.DictReader user tells them apart: CSV has no null, and most
+//     readers lose the difference between "" quoted and an empty cell; a
+//     value that is itself `""` is written `\x22\x22`. Control characters,
+//     invalid UTF-8 and invisible characters are escaped as in the table
+//     (`\n`, `\x1b`), so a cell holds line breaks only between the values of
+//     a values(f) stat, one value per line (an empty list is an empty
+//     cell). CSV is for spreadsheets and scripts, not lossless (a
+//     backslash is kept as it is): JSON is;
 //   - "table": per detection, a heading "<id> — <title> (<n> rows)"; then,
 //     indented, the by-fields whose value is the same in every row as
 //     "name=value" items wrapped to the width; then aligned columns: the
@@ -49,9 +63,11 @@
 //     detections in order of first appearance;
 //   - Write validates every row (known detection, one value per by-field,
 //     no by-field named like a report column) before writing a byte;
-//   - attacker-controlled values cannot act on the reader: every CSV cell
-//     starting with '=', '+', '-', '@', a tab or a carriage return is
-//     prefixed with a single quote (OWASP CSV injection); the table escapes
+//   - attacker-controlled values cannot act on the reader: in CSV, every
+//     line of a cell (a cell's start, and after each "\n" or "\r") that
+//     starts with a tab or a carriage return, or with '=', '+', '-' or '@'
+//     after any spaces and tabs, is prefixed with a single quote (OWASP CSV
+//     injection; header and values(f) lines included); the table escapes
 //     control characters, newlines and invalid UTF-8, so one row is one line
 //     and no escape sequence reaches a terminal; JSON escapes them by
 //     construction;
@@ -78,7 +94,7 @@ const (
 	FormatTable Format = "table" // aligned columns for a person
 	FormatJSON  Format = "json"  // one indented document
 	FormatJSONL Format = "jsonl" // one compact object per row and line
-	FormatCSV   Format = "csv"   // one header block per detection
+	FormatCSV   Format = "csv"   // one table, one header for every detection
 )
 
 // Formats lists the valid formats in documentation order.
