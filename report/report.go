@@ -42,15 +42,25 @@
 //     a values(f) stat, one value per line (an empty list is an empty
 //     cell). CSV is for spreadsheets and scripts, not lossless (a
 //     backslash is kept as it is): JSON is;
-//   - "table": per detection, a heading "<id> — <title> (<n> rows)"; then,
-//     indented, the by-fields whose value is the same in every row as
-//     "name=value" items wrapped to the width; then aligned columns: the
-//     other by-fields, count (right-aligned), firstTime, lastTime, with null
-//     shown as "-". When the columns exceed the width budget, headers of
-//     dotted fields shrink to their last segment ("…userName"), then the
-//     widest by-field columns shrink first, down to 4 columns each (beyond
-//     that, lines overflow); cut values end with "…", except ARNs, which keep
-//     their end ("…:user/christophe"); count and the times are never cut.
+//   - "table": per detection, a heading "<id> — <title> (<n> rows)" (the
+//     title cut first when it does not fit); then, indented, the by-fields
+//     whose value is the same in every row as "name=value" items wrapped to
+//     the width; then aligned columns: the other by-fields, then the stats
+//     (count right-aligned, firstTime, lastTime by default), null shown as
+//     "-". No line is wider than the width budget (Config.Width), footer
+//     included. Columns are kept in order of importance, each at its
+//     readable width (numbers and times whole, others at most 14 cells):
+//     (1) count and count(f); (2) the by-fields and stats the risk message
+//     names, in message order (the who, whom and from where); (3) dc(f);
+//     (4) firstTime (min(_time)); (5) lastTime (max(_time)), often equal to
+//     firstTime; (6) the other by-fields, in By order; (7) values(f) lists.
+//     A column that does not fit is left out (a narrower, less important one
+//     may still fit) and named in a footer "not shown at this width: ...",
+//     wrapped. The kept columns then share the width: headers of dotted
+//     fields shrink to their last segment ("…userName"), then the widest
+//     by-field and values columns shrink first; cut values end with "…",
+//     except ARNs, which keep their end ("…:user/christophe"); numbers and
+//     times are never cut, values lists are at most 40 cells.
 //     Widths are counted in terminal cells: a grapheme cluster of East
 //     Asian Width W or F (CJK, fullwidth forms, emoji) takes two, a
 //     combining mark none (github.com/clipperhouse/displaywidth).
@@ -115,11 +125,16 @@ func ParseFormat(s string) (Format, error) {
 // DefaultWidth is the table width budget when Config.Width is 0.
 const DefaultWidth = 120
 
+// MinWidth is the narrowest table width budget: a smaller Config.Width is
+// taken as MinWidth.
+const MinWidth = 40
+
 // Config says how Write renders rows.
 type Config struct {
 	Format Format
-	// Width is the table's width budget in terminal columns; 0 means
-	// DefaultWidth. Other formats ignore it.
+	// Width is the table's width budget in terminal cells: no line of the
+	// table is wider. 0 means DefaultWidth; below MinWidth, MinWidth.
+	// Other formats ignore it.
 	Width int
 	// Detections maps detection ids to their metadata: By (the by-field
 	// names and order), Title, ATT&CK ids and risk. Every row's detection
@@ -145,6 +160,8 @@ func Write(w io.Writer, cfg Config, rows []trail.Row) error {
 		width = DefaultWidth
 	case width < 0:
 		return fmt.Errorf("report: negative table width %d", width)
+	case width < MinWidth:
+		width = MinWidth
 	}
 	if _, err := ParseFormat(string(cfg.Format)); err != nil {
 		return fmt.Errorf("report: %w", err)
