@@ -47,8 +47,8 @@
 //     whose value is the same in every row as "name=value" items wrapped to
 //     the width; then aligned columns: the other by-fields, then the stats
 //     (count right-aligned, firstTime, lastTime by default), null shown as
-//     "-". No line is wider than the width budget (Config.Width), footer
-//     included. Columns are kept in order of importance, each at its
+//     "-". No line is wider than the width budget (Config.Width, at least
+//     MinWidth), footer included. Columns are kept in order of importance, each at its
 //     readable width (numbers and times whole, others at most 14 cells):
 //     (1) count and count(f); (2) the by-fields and stats the risk message
 //     names, in message order (the who, whom and from where); (3) dc(f);
@@ -73,6 +73,7 @@
 //     detections in order of first appearance;
 //   - Write validates every row (known detection, one value per by-field,
 //     no by-field named like a report column) before writing a byte;
+//   - no table line is wider than the width budget, in terminal cells;
 //   - attacker-controlled values cannot act on the reader: in CSV, every
 //     line of a cell (a cell's start, and after each "\n" or "\r") that
 //     starts with a tab or a carriage return, or with '=', '+', '-' or '@'
