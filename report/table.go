@@ -135,12 +135,12 @@ func heading(b block, budget int) string {
 func tableColumns(b block, byCols []int) []column {
 	var cols []column
 	add := func(c column) {
+		cells := 0
 		for _, s := range c.cells {
-			c.natural = max(c.natural, width(s))
+			cells = max(cells, width(s))
 		}
-		c.compact = c.natural
-		c.natural = max(c.natural, width(c.header))
-		c.compact = max(c.compact, width(compactHeader(c.header)))
+		c.natural = max(cells, width(c.header))
+		c.compact = max(cells, width(compactHeader(c.header)))
 		cols = append(cols, c)
 	}
 	for _, i := range byCols {
