@@ -12,8 +12,9 @@ import (
 // they appear (evaluate follow). row is the finding's row alone
 // (aggregate.Specs.FindingRow: count 1, its stats, its source). With
 // cfg.Format ocsf the line is its OCSF Detection Finding (a finding written
-// again has the same finding_info.uid); otherwise the jsonl row shape
-// followed by "source", where the record was read (file!member#index),
+// again has the same finding_info.uid); otherwise the jsonl row shape (with
+// provenance {"count": 1, "first": [<source>]}) followed by "source", where
+// the record was read (file!member#index, as in provenance),
 // and, when repeat is set, "repeat": true (the finding was written before:
 // its file was read again).
 func WriteFinding(w io.Writer, cfg Config, row trail.Row, repeat bool) error {

@@ -288,8 +288,8 @@ func (c *config) resolve(raw rawFlags, clock time.Time) error {
 		return errors.New("watch needs --policies DIR: the embedded policy set cannot change while it runs")
 	case (c.mode == modeRun || c.mode == modeWatch) && len(c.paths) == 0 && !c.version:
 		return errors.New("no PATH given: name files, directories, or - for standard input")
-	case c.widthSet && c.width < 40:
-		return fmt.Errorf("--width %d: want at least 40 columns", c.width)
+	case c.widthSet && c.width < report.MinWidth:
+		return fmt.Errorf("--width %d: want at least %d columns", c.width, report.MinWidth)
 	case c.workers < 0:
 		return fmt.Errorf("--workers %d: want 0 (all CPUs) or more", c.workers)
 	case !c.since.IsZero() && !c.until.IsZero() && !c.until.After(c.since):
