@@ -56,7 +56,6 @@ func record(raw string) trail.Record {
 
 var fixedNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
-
 // TestSpanBucketsTheEventTime: with _time in stats.by and a span, the host
 // fills _time with the start of the record's span (null without a time).
 func TestSpanBucketsTheEventTime(t *testing.T) {
