@@ -25,13 +25,19 @@
 //     other included: `aws cloudtrail lookup-events` output ({"Events":
 //     [...]}, each entry's CloudTrailEvent string is the event); `aws logs
 //     filter-log-events` and `get-log-events` output ({"events": [...]},
-//     each entry's message string is the event); a CloudWatch Logs export to
-//     S3 (lines "<RFC 3339 time stamp> <event JSON>"); `aws cloudtrail
+//     each entry's message string is the event), and a CloudWatch Logs
+//     subscription's delivery through Data Firehose ({"messageType": ...,
+//     "logEvents": [...]} objects, a control message's skipped, its entry
+//     not counted); a CloudWatch Logs export to S3 (lines "<RFC 3339 time
+//     stamp> <event JSON>"); `aws cloudtrail
 //     get-query-results` output ({"QueryResultRows": [[{"col": "value"},
 //     ...], ...]}) whose rows hold a whole event, as JSON, in a column. The
 //     event is decoded from its JSON string, then validated and indexed as
 //     any record is; an entry whose event is missing, not a string or not a
-//     JSON object is an "export_event_invalid" error for its index.
+//     JSON object is an "export_event_invalid" error for its index. A JSON
+//     string that holds a JSON object, where a record belongs (an array
+//     element, a line of JSON lines), is that event: lookup-events --query
+//     'Events[].CloudTrailEvent' prints the events so.
 //
 // Each archive member is detected again (plain or gzip'd JSON); an archive
 // inside an archive is "unsupported".
@@ -50,7 +56,7 @@
 //
 // # CloudTrail, not read, or not CloudTrail
 //
-// What an object with an "Events", "events" or "QueryResultRows" array is,
+// What an object with an "Events", "events", "logEvents" or "QueryResultRows" array is,
 // is decided by the array's first entry (the keys may come in any order;
 // once decided, the object is streamed, not held):
 //

@@ -1,6 +1,7 @@
 package loader
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +22,10 @@ import (
 //   - "events": aws logs filter-log-events and get-log-events; each entry's
 //     "message" is the event (a CloudTrail-to-CloudWatch Logs group holds one
 //     event per message);
+//   - "logEvents": the same, as a CloudWatch Logs subscription delivers it
+//     (through Data Firehose to S3: {"messageType": "DATA_MESSAGE", ...,
+//     "logEvents": [...]} objects one after the other); an object whose
+//     message is "CWL CONTROL MESSAGE: ..." holds no events and is skipped;
 //   - "QueryResultRows": aws cloudtrail get-query-results (CloudTrail Lake);
 //     each row is an array of one-member objects, one per column, and a row
 //     holds a whole event when one column's value is the event as JSON.
@@ -45,7 +50,7 @@ func exportKindOf(key string) exportKind {
 	switch key {
 	case "Events":
 		return exportLookup
-	case "events":
+	case "events", "logEvents":
 		return exportLogs
 	case "QueryResultRows":
 		return exportLake
@@ -72,7 +77,12 @@ const (
 	verdictRead                               // entries with events: read them
 	verdictUnsupported                        // the export, without the events: "unsupported"
 	verdictNotCloudTrail                      // the export, of events that are not CloudTrail
+	verdictControl                            // a CloudWatch Logs subscription's control message: no events
 )
+
+// controlMessage starts the message of a CloudWatch Logs subscription's
+// control message (sent to check the destination), which holds no events.
+var controlMessage = []byte("CWL CONTROL MESSAGE")
 
 // ErrExportEvent: an entry of an export (lookup-events, CloudWatch Logs,
 // CloudTrail Lake) whose event cannot be read: missing, not a string, not a
@@ -156,6 +166,12 @@ func (p *jsonParser) exportValue(kind exportKind, decided bool) (exportState, er
 	}
 	l.stopRecording()
 	switch verdict {
+	case verdictControl: // the object holds no events: its array is skipped
+		if err := l.skipRest(skipper{depth: 1}); err != nil {
+			p.fail(-1, err)
+			return exportStopped, nil
+		}
+		return exportRead, nil
 	case verdictUnsupported:
 		p.stop(p.s.fail(p.u, -1, "unsupported", fmt.Errorf("%s: %w", what, ErrUnsupported)))
 		return exportStopped, nil
@@ -164,6 +180,28 @@ func (p *jsonParser) exportValue(kind exportKind, decided bool) (exportState, er
 		return exportStopped, nil
 	}
 	return p.exportEntries(x, v, spans), nil
+}
+
+// stringEvent reads v, a valid JSON string met where a record belongs (an
+// element of an array, a line of JSON lines), as an event when it holds a
+// JSON object: `aws cloudtrail lookup-events --query
+// 'Events[].CloudTrailEvent'` prints the events so, and `jq
+// '.Events[].CloudTrailEvent'` one a line. It reports whether v was such an
+// event, and then whether reading may go on. Any other string is left to
+// the caller (a "not_object" error).
+func (p *jsonParser) stringEvent(i int, v []byte) (handled, ok bool) {
+	if v[0] != '"' {
+		return false, true
+	}
+	if p.export == nil {
+		p.export = new(exporter)
+	}
+	x := p.export
+	ev, valid := x.decode(v)
+	if !valid || ev[0] != '{' {
+		return false, true
+	}
+	return true, p.s.emit(p.u, i, ev, x.spans, eventTimeAt(ev, x.spans))
 }
 
 // exportEntries reads the entries of an export's array, whose '[' was read,
@@ -330,7 +368,9 @@ func (x *exporter) decide(v []byte, spans []trail.Span) (exportVerdict, string) 
 			return verdictNot, ""
 		}
 		x.field = "message"
-		if ev, ok := x.decode(msg); ok && !hasEventKey(ev, x.spans) || !ok && !startsObject(x.buf) {
+		if ev, ok := x.decode(msg); bytes.HasPrefix(x.buf, controlMessage) {
+			return verdictControl, ""
+		} else if ok && !hasEventKey(ev, x.spans) || !ok && !startsObject(x.buf) {
 			return verdictNotCloudTrail, "CloudWatch Logs events (filter-log-events, get-log-events)"
 		}
 		return verdictRead, ""

@@ -54,6 +54,11 @@ func TestExports(t *testing.T) {
 				zipEntry{name: "exportedlogs/CloudTrail/stream/000000.gz", data: gz(t, string(exportgen.LogsExport(recs(1))))},
 				zipEntry{name: "aws-logs-write-test", data: []byte("Permission Check Successful")})},
 			{name: "b.tgz", data: gz(t, string(tarBytes(t, tarEntry{name: "filter.json", data: exportgen.FilterLogEvents(recs(2))})))}}},
+		{name: "subscription_through_firehose", files: []file{{name: "firehose-1-2024-07-30-21-53-13-x", data: gz(t, string(exportgen.Subscription(recs(5), 2)))}}},
+		{name: "cloudtrail_event_strings", files: []file{
+			{name: "query.json", data: exportgen.CloudTrailEventStrings(recs(2))},
+			{name: "jq.jsonl", data: []byte(exportgen.Quote([]byte(event(0))) + "\n" + exportgen.Quote([]byte(event(1))) + "\n")},
+			{name: "not_events.json", data: []byte(`["text", "{\"eventName\": x}", "[1]", ` + exportgen.Quote([]byte(event(3))) + `]`)}}},
 		{name: "keys_in_any_order", files: []file{{name: "a.json", data: []byte(
 			`{"nextForwardToken":"f/1","events":[{"message":` + exportgen.Quote([]byte(event(0))) + `,"timestamp":1}],"nextBackwardToken":"b/1",` +
 				`"events":[{"message":` + exportgen.Quote([]byte(event(1))) + `}]}`)}}},
@@ -267,6 +272,8 @@ func FuzzExports(f *testing.F) {
 		exportgen.LakeResults(recs(2)),
 		exportgen.LogsExport(recs(2)),
 		gz(f, string(exportgen.LogsExport(recs(2)))),
+		exportgen.Subscription(recs(3), 2),
+		exportgen.CloudTrailEventStrings(recs(2)),
 		[]byte(`{"Events":[{"CloudTrailEvent":` + q(`{"eventName": x}`) + `},{"EventId":"1"},{"CloudTrailEvent":7}],"Events":[]}`),
 		[]byte(`{"events":[{"message":"plain"}]}{"events":[{"timestamp":1}]}`),
 		[]byte(`{"QueryResultRows":[[{"a":"1"}],[{"j":` + q(event(1)) + `}],{}]}`),

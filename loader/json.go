@@ -156,6 +156,9 @@ func (p *jsonParser) element(i int) bool {
 		return p.fail(i, err)
 	}
 	if v[0] != '{' {
+		if handled, ok := p.stringEvent(i, v); handled {
+			return ok || p.stop(false)
+		}
 		if !p.s.fail(p.u, i, "not_object", fmt.Errorf("%w: %s", ErrNotObject, rawKind(v))) {
 			return p.stop(false)
 		}

@@ -69,7 +69,9 @@ func exportShapes(t *testing.T, recs [][]byte) map[string]map[string][]byte {
 			"exportedlogs/0a1b/CloudTrail/111122223333_CloudTrail_us-east-1/000000.gz": gzipped(t, exportgen.LogsExport(recs[:half])),
 			"exportedlogs/0a1b/CloudTrail/111122223333_CloudTrail_us-east-1/000001.gz": gzipped(t, exportgen.LogsExport(recs[half:])),
 		},
-		"CloudTrail Lake get-query-results": {"lake.json": exportgen.LakeResults(recs)},
+		"CloudTrail Lake get-query-results":                {"lake.json": exportgen.LakeResults(recs)},
+		"lookup-events --query 'Events[].CloudTrailEvent'": {"events.json": exportgen.CloudTrailEventStrings(recs)},
+		"CloudWatch Logs subscription through Firehose":    {"firehose/2024/07/30/21/stream-1-2024-07-30-21-53-13-x": gzipped(t, exportgen.Subscription(recs, 50))},
 	}
 }
 

@@ -12,13 +12,16 @@
 //   - LogsExport: a CloudWatch Logs export to S3 (create-export-task), one
 //     "<time stamp> <event>" line each, before gzip;
 //   - LakeResults: aws cloudtrail get-query-results, each row holding the
-//     event's JSON in the column eventJson.
+//     event's JSON in the column eventJson;
+//   - CloudTrailEventStrings: lookup-events --query 'Events[].CloudTrailEvent';
+//   - Subscription: a CloudWatch Logs subscription's delivery through Data
+//     Firehose to S3, before gzip.
 //
 // JSON strings are written as the AWS CLI writes them (Python's json.dumps:
 // non-ASCII characters as \u escapes, surrogate pairs included), indented
 // by four spaces. Records passed as strings come back, decoded, byte for
-// byte; LogsExport writes each record compacted onto one line, as
-// CloudTrail writes events to CloudWatch Logs.
+// byte; LogsExport and Subscription write each record compacted onto one
+// line, as CloudTrail writes events to CloudWatch Logs.
 package exportgen
 
 import (
@@ -203,4 +206,47 @@ func LakeResults(recs [][]byte) []byte {
 		"\n        \"TotalResultsCount\": %d,\n        \"BytesScanned\": %d\n    },\n", len(recs), len(recs), 1024*len(recs))
 	b := page("QueryResultRows", entries, "")
 	return append([]byte(head), b[2:]...) // after page's "{\n"
+}
+
+// CloudTrailEventStrings returns the output of
+// aws cloudtrail lookup-events --query 'Events[].CloudTrailEvent': an array
+// of the events as JSON strings.
+func CloudTrailEventStrings(recs [][]byte) []byte {
+	entries := make([]string, len(recs))
+	for i, rec := range recs {
+		entries[i] = "    " + Quote(rec)
+	}
+	if len(entries) == 0 {
+		return []byte("[]\n")
+	}
+	return []byte("[\n" + strings.Join(entries, ",\n") + "\n]\n")
+}
+
+// Subscription returns what a CloudWatch Logs subscription delivers through
+// Data Firehose to S3, before gzip: the control message CloudWatch Logs
+// sends first, then one DATA_MESSAGE object per batch of perMessage
+// events, the objects one after the other without separators.
+func Subscription(recs [][]byte, perMessage int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"messageType":"CONTROL_MESSAGE","owner":"CloudwatchLogs","logGroup":"","logStream":"","subscriptionFilters":[],` +
+		`"logEvents":[{"id":"","timestamp":1722376393000,"message":"CWL CONTROL MESSAGE: Checking health of destination Firehose."}]}`)
+	for start := 0; start < len(recs); start += perMessage {
+		batch := recs[start:min(start+perMessage, len(recs))]
+		in := infoOf(batch[0])
+		fmt.Fprintf(&b, `{"messageType":"DATA_MESSAGE","owner":%s,"logGroup":"aws-cloudtrail-logs-%s","logStream":%s,"subscriptionFilters":["to-firehose"],"logEvents":[`,
+			str(in.Account), in.Account, str(logStream(in)))
+		for i, rec := range batch {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			var c bytes.Buffer
+			if err := json.Compact(&c, rec); err != nil {
+				c.Reset()
+				c.Write(rec)
+			}
+			fmt.Fprintf(&b, `{"id":"%056d","timestamp":%d,"message":%s}`, start+i, infoOf(rec).Time.UnixMilli(), Quote(c.Bytes()))
+		}
+		b.WriteString("]}")
+	}
+	return b.Bytes()
 }
