@@ -205,41 +205,35 @@ func (p *jsonParser) stringEvent(i int, v []byte) (handled, ok bool) {
 }
 
 // exportEntries reads the entries of an export's array, whose '[' was read,
-// starting with first (the entry read already, or nil), up to its ']'. It
-// returns exportRead, or exportStopped when reading stopped.
-func (p *jsonParser) exportEntries(x *exporter, first []byte, spans []trail.Span) exportState {
+// starting with v (the first entry, read already, spans its members; or nil),
+// up to its ']'. It returns exportRead, or exportStopped when reading
+// stopped.
+func (p *jsonParser) exportEntries(x *exporter, v []byte, spans []trail.Span) exportState {
 	l := p.l
-	v := first
 	for {
-		if v == nil { // the next entry
-			i := p.index
-			p.index++
+		i := p.index
+		p.index++
+		if v == nil {
 			var err error
-			if v, err = l.value(); err != nil {
-				if errors.Is(err, ErrRecordTooLarge) && l.err == nil { // skipped to its end
-					if !p.s.fail(p.u, i, "record_too_large", err) {
-						return p.exportStop(false)
-					}
-				} else {
-					p.fail(i, err)
-					return exportStopped
-				}
-			} else {
+			switch v, err = l.value(); {
+			case err == nil:
 				spans = nil
 				if v[0] == '{' {
 					spans = l.spans
 				}
-				if !x.entry(p, i, v, spans) {
+			case errors.Is(err, ErrRecordTooLarge) && l.err == nil: // skipped to its end
+				if !p.s.fail(p.u, i, "record_too_large", err) {
 					return p.exportStop(false)
 				}
-			}
-		} else {
-			i := p.index
-			p.index++
-			if !x.entry(p, i, v, spans) {
-				return p.exportStop(false)
+			default:
+				p.fail(i, err)
+				return exportStopped
 			}
 		}
+		if v != nil && !x.entry(p, i, v, spans) {
+			return p.exportStop(false)
+		}
+		v = nil
 		c, err := l.peek()
 		if err != nil {
 			p.fail(-1, err)
@@ -262,7 +256,6 @@ func (p *jsonParser) exportEntries(x *exporter, first []byte, spans []trail.Span
 			p.fail(p.index, err)
 			return exportStopped
 		}
-		v = nil
 	}
 }
 
@@ -368,12 +361,14 @@ func (x *exporter) decide(v []byte, spans []trail.Span) (exportVerdict, string) 
 			return verdictNot, ""
 		}
 		x.field = "message"
-		if ev, ok := x.decode(msg); bytes.HasPrefix(x.buf, controlMessage) {
+		ev, ok := x.decode(msg)
+		switch {
+		case bytes.HasPrefix(x.buf, controlMessage):
 			return verdictControl, ""
-		} else if ok && !hasEventKey(ev, x.spans) || !ok && !startsObject(x.buf) {
-			return verdictNotCloudTrail, "CloudWatch Logs events (filter-log-events, get-log-events)"
+		case ok && ev[0] == '{' && hasEventKey(ev, x.spans), !ok && startsObject(x.buf):
+			return verdictRead, ""
 		}
-		return verdictRead, ""
+		return verdictNotCloudTrail, "CloudWatch Logs output (filter-log-events, get-log-events or a subscription)"
 	case exportLake:
 		if v[0] == '[' {
 			if col, ok := x.lakeEventColumn(v); ok {

@@ -221,6 +221,6 @@ func TestFaultsExportNamedNotCloudTrail(t *testing.T) {
 	r.check(t, want{
 		code:   exitIncomplete,
 		counts: "files=1 members=0 records=0 no_time=0 evaluated=0 failed=0 skipped={} errors={not_cloudtrail:1} findings=0 rows=0",
-		errs:   []string{"evaluate: read $DIR/lambda.json: not_cloudtrail: CloudWatch Logs events (filter-log-events, get-log-events): the events in it are not CloudTrail events"},
+		errs:   []string{"evaluate: read $DIR/lambda.json: not_cloudtrail: CloudWatch Logs output (filter-log-events, get-log-events or a subscription): the events in it are not CloudTrail events"},
 	})
 }
