@@ -43,7 +43,7 @@ var (
 // Reason is a short, stable category suitable for counting and for exit
 // codes: "open", "read", "gzip", "truncated", "zip", "tar", "json_syntax",
 // "not_object", "not_array", "record_too_large", "decompression_limit",
-// "unsupported", "canceled".
+// "unsupported", "not_cloudtrail", "export_event_invalid", "canceled".
 type Error struct {
 	Source trail.Source
 	Reason string
