@@ -40,10 +40,16 @@ func WriteTable(w io.Writer, r *Report) error {
 			strconv.Itoa(s.Counts[Unlisted]), strconv.Itoa(s.Counts[Unverifiable]), strconv.Itoa(s.Gaps), span})
 	}
 	widths := make([]int, len(rows[0]))
+	if len(r.Scopes) == 0 {
+		rows = nil // no header over nothing
+	}
 	for _, row := range rows {
 		for i, c := range row {
 			widths[i] = max(widths[i], utf8.RuneCountInString(c))
 		}
+	}
+	if len(r.Scopes) == 0 {
+		rows = nil // no header over nothing
 	}
 	for _, row := range rows {
 		for i, c := range row {
@@ -60,7 +66,7 @@ func WriteTable(w io.Writer, r *Report) error {
 		b.WriteByte('\n')
 	}
 	problems := r.Problems()
-	if len(problems)+len(r.Gaps)+len(r.ListErrors) > 0 {
+	if len(rows) > 0 && len(problems)+len(r.Gaps)+len(r.ListErrors) > 0 {
 		b.WriteByte('\n')
 	}
 	for _, f := range problems {
@@ -80,7 +86,9 @@ func WriteTable(w io.Writer, r *Report) error {
 	for _, e := range r.ListErrors {
 		fmt.Fprintf(&b, "%-12s  %-6s  %s\n", "unreadable", "folder", printable(e))
 	}
-	b.WriteByte('\n')
+	if b.Len() > 0 {
+		b.WriteByte('\n')
+	}
 	b.WriteString("integrity: " + r.Verdict1() + "\n")
 	if r.Outside > 0 {
 		fmt.Fprintf(&b, "not verified: %d files outside the AWSLogs layout\n", r.Outside)
