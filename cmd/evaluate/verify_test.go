@@ -212,3 +212,31 @@ type failingWriter struct{}
 func (failingWriter) Write([]byte) (int, error) {
 	return 0, errors.New("write: no space left on device")
 }
+
+// TestIntegrityDocShowsARealSession keeps docs/integrity.md honest: the
+// session it shows is testdata/verify.tampered (which TestVerifyCommand
+// checks against the real output), the tree at /data/trail-bucket.
+func TestIntegrityDocShowsARealSession(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/integrity.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile("testdata/verify.tampered")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(doc)
+	start, end := strings.Index(s, "<!-- verify-session"), strings.Index(s, "<!-- end verify-session -->")
+	if start < 0 || end < start {
+		t.Fatal("docs/integrity.md has no verify-session block")
+	}
+	const command, exit = "$ evaluate verify --public-keys keys.json /data/trail-bucket\n", "$ echo $?\n3\n```\n"
+	block := s[start:end]
+	i, j := strings.Index(block, command), strings.Index(block, exit)
+	if i < 0 || j < i {
+		t.Fatalf("the session does not run %q and end with exit 3", command)
+	}
+	if got := block[i+len(command) : j]; got != strings.ReplaceAll(string(want), "$ROOT", "/data/trail-bucket") {
+		t.Errorf("docs/integrity.md's session differs from testdata/verify.tampered (root /data/trail-bucket):\n%s", got)
+	}
+}
