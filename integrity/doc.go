@@ -49,7 +49,8 @@
 //     gaps and scopes are sorted.
 //   - A log file is read once, streamed through gunzip and SHA-256 (memory
 //     does not grow with its size); a digest is read whole, capped at
-//     MaxDigestBytes.
+//     MaxDigestBytes. Memory grows with the number of files in scope (one
+//     verdict each, and the digests' entries), not with their size.
 //
 // What offline verification cannot prove is stated in docs/integrity.md:
 // nothing after the newest digest present, and, for a local copy, neither

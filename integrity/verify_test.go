@@ -158,6 +158,15 @@ func TestVerifyScenarios(t *testing.T) {
 		{name: "window with a missing digest at its start", cfg: func(c *Config) { c.Since = start.Add(90 * time.Minute) }, mutate: func(t *testing.T, tr *integritytest.Tree) {
 			remove(t, tr.Digests[place("111122223333", "us-east-1", 1)])
 		}},
+		{name: "backfill digest", ok: true, mutate: func(t *testing.T, tr *integritytest.Tree) {
+			// A file of 02:50 delivered after its digest, listed by a
+			// backfill digest: valid, and the chain unaffected.
+			tr.Backfill(t, "111122223333", "us-east-1", start.Add(2*time.Hour+50*time.Minute), start.Add(5*time.Hour+30*time.Minute))
+		}},
+		{name: "backfill digest without its log file", mutate: func(t *testing.T, tr *integritytest.Tree) {
+			log, _ := tr.Backfill(t, "111122223333", "us-east-1", start.Add(2*time.Hour+50*time.Minute), start.Add(5*time.Hour+30*time.Minute))
+			remove(t, log)
+		}},
 		{name: "accounts and regions", ok: true, cfg: func(c *Config) { c.Accounts, c.Regions = []string{"444455556666"}, []string{"eu-west-1"} }},
 	}
 	for _, tt := range tests {

@@ -142,7 +142,7 @@ func Build(t testing.TB, s Spec) *Tree {
 					// Logging resumed 20 minutes into the hour: a new chain.
 					prev, digestStart = nil, start.Add(20*time.Minute)
 				}
-				prev = tr.writeDigest(t, account, region, digestStart, end, entries, prev)
+				prev = tr.writeDigest(t, account, region, digestStart, end, entries, prev, "")
 				tr.Digests[Place{account, region, h}] = prev.path
 			}
 		}
@@ -238,10 +238,10 @@ type signed struct {
 	path, s3Object, sum, signature string
 }
 
-func (tr *Tree) writeDigest(t testing.TB, account, region string, start, end time.Time, entries []logEntry, prev *signed) *signed {
+func (tr *Tree) writeDigest(t testing.TB, account, region string, start, end time.Time, entries []logEntry, prev *signed, suffix string) *signed {
 	t.Helper()
 	key := path.Join(tr.awsLogs(account), "CloudTrail-Digest", region, end.Format("2006/01/02"),
-		fmt.Sprintf("%s_CloudTrail-Digest_%s_%s_%s_%s.json.gz", account, region, tr.Spec.Trail, tr.Spec.HomeRegion, end.Format("20060102T150405Z")))
+		fmt.Sprintf("%s_CloudTrail-Digest_%s_%s_%s_%s%s.json.gz", account, region, tr.Spec.Trail, tr.Spec.HomeRegion, end.Format("20060102T150405Z"), suffix))
 	priv := tr.keys[region]
 	d := digestDoc{AWSAccountID: account, DigestStartTime: start.Format(time.RFC3339), DigestEndTime: end.Format(time.RFC3339),
 		DigestS3Bucket: tr.Spec.Bucket, DigestS3Object: tr.s3Key(key), DigestPublicKeyFingerprint: Fingerprint(&priv.PublicKey),
@@ -268,6 +268,17 @@ func (tr *Tree) writeDigest(t testing.TB, account, region string, start, end tim
 	}
 	sum := sha256.Sum256(content)
 	return &signed{path: p, s3Object: d.DigestS3Object, sum: hex.EncodeToString(sum[:]), signature: sig}
+}
+
+// Backfill writes a log file delivered late (at delivered) with the first
+// records of the spec, and the backfill digest that lists it, ending at
+// end, as CloudTrail delivers one when a processing delay kept a file out
+// of its regular digest. It returns the two paths.
+func (tr *Tree) Backfill(t testing.TB, account, region string, delivered, end time.Time) (log, digest string) {
+	t.Helper()
+	log, e := tr.writeLog(t, account, region, delivered, tr.Spec.Records[:3])
+	d := tr.writeDigest(t, account, region, end.Add(-time.Hour), end, []logEntry{e}, nil, "_backfill")
+	return log, d.path
 }
 
 // Sign signs a digest's decompressed content as CloudTrail does: RSA PKCS#1
