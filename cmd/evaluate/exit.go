@@ -7,6 +7,6 @@ const (
 	exitFindings    = 1   // --fail-on-findings and at least one (unsuppressed) finding
 	exitUsage       = 2   // bad flags, unreadable or invalid policies or filter lists, output file not creatable
 	exitOutput      = 4   // results or summary could not be written (disk full, ...): no partial file is left
-	exitIncomplete  = 3   // ran, but some input or record could not be read or evaluated
+	exitIncomplete  = 3   // ran, but some input or record could not be read or evaluated, or did not verify (verify, --verify)
 	exitInterrupted = 130 // stopped by SIGINT/SIGTERM; output so far is valid and marked interrupted
 )

@@ -21,9 +21,10 @@ const (
 	modeWatch  = "watch"  // tuning loop: re-evaluate PATHs on every policy or filter edit
 	modeFollow = "follow" // evaluate each new file arriving in DIR once
 	modeList   = "list"   // print the loaded detections
+	modeVerify = "verify" // check CloudTrail's digests over AWSLogs trees (log integrity)
 )
 
-var modes = []string{modeRun, modeWatch, modeFollow, modeList}
+var modes = []string{modeRun, modeWatch, modeFollow, modeList, modeVerify}
 
 // config is the run specification: the command line, parsed and checked
 // before anything is read.
@@ -55,6 +56,7 @@ type config struct {
 	maxErrors      int
 	maxRecord      int64
 	maxDecompress  int64
+	verify         verifyConfig // --verify, --public-keys, --accounts, --regions (verify.go)
 }
 
 // listFlag is a repeatable string flag.
@@ -80,20 +82,22 @@ type rawFlags struct {
 
 var (
 	all       = modes
-	evaluated = []string{modeRun, modeWatch, modeFollow} // modes that read logs
+	policied  = []string{modeRun, modeWatch, modeFollow, modeList}   // modes that load detections
+	evaluated = []string{modeRun, modeWatch, modeFollow}             // modes that read logs
+	windowed  = []string{modeRun, modeWatch, modeFollow, modeVerify} // modes bounded by event time
 )
 
 var options = []option{
-	{"policies", all, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+	{"policies", policied, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.StringVar(&c.policies, "policies", "", "directory of detections, replacing the set embedded in the binary")
 	}},
-	{"add-policies", all, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+	{"add-policies", policied, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.Var(&r.addPolicies, "add-policies", "directory of more detection folders, run beside the --policies or embedded set (repeatable)")
 	}},
-	{"filters", all, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+	{"filters", policied, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.Var(&r.filters, "filters", "filter-list file or directory; its entries apply beside each detection's own filters.yaml (repeatable)")
 	}},
-	{"detection", all, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+	{"detection", policied, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.Var(&r.detections, "detection", "only the detections with this id or glob, e.g. 'aws_*loginprofile' (repeatable)")
 	}},
 	{"now", all, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
@@ -101,12 +105,12 @@ var options = []option{
 	}},
 	{"format", all, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.StringVar(&r.format, "format", "", "output format: "+formatNames(report.Formats)+
-			" (run: default from --output's extension, else table on a terminal, else jsonl; watch: table; follow: jsonl; list: table)")
+			" (run: default from --output's extension, else table on a terminal, else jsonl; watch: table; follow: jsonl; list, verify: table)")
 	}},
-	{"since", evaluated, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+	{"since", windowed, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.StringVar(&r.since, "since", "", "only events at or after this time: RFC 3339, YYYY-MM-DD, 'YYYY-MM-DD HH:MM:SS' (UTC) or a duration back from --now (90m, 24h, 7d)")
 	}},
-	{"until", evaluated, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+	{"until", windowed, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.StringVar(&r.until, "until", "", "only events before this time (as --since)")
 	}},
 	{"quiet", evaluated, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
@@ -127,7 +131,7 @@ var options = []option{
 	{"max-decompressed-bytes", evaluated, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.Int64Var(&c.maxDecompress, "max-decompressed-bytes", 8<<30, "largest decompressed size of one file or archive member")
 	}},
-	{"workers", []string{modeRun, modeWatch}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+	{"workers", []string{modeRun, modeWatch, modeVerify}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.IntVar(&c.workers, "workers", 0, "parallel workers (default: number of CPUs)")
 	}},
 	{"width", []string{modeRun, modeWatch}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
@@ -157,6 +161,19 @@ var options = []option{
 	{"settle", []string{modeFollow}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.DurationVar(&c.settle, "settle", 2*time.Second, "a file is complete once unchanged this long")
 	}},
+	// Log integrity
+	{"public-keys", []string{modeVerify, modeRun}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.Var(&c.verify.publicKeys, "public-keys", "`FILE` of public keys saved from aws cloudtrail list-public-keys (repeatable: one per region)")
+	}},
+	{"accounts", []string{modeVerify}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.Var(&c.verify.accounts, "accounts", "only these `ACCOUNTS` (12-digit ids, comma-separated, repeatable)")
+	}},
+	{"regions", []string{modeVerify}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.Var(&c.verify.regions, "regions", "only these `REGIONS` (comma-separated, repeatable)")
+	}},
+	{"verify", []string{modeRun}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.BoolVar(&c.verify.enabled, "verify", false, "first verify the inputs' CloudTrail digests, as evaluate verify does (with --public-keys); the summary counts the findings from files that did not verify")
+	}},
 	// The modes as flags of plain `evaluate`, as before subcommands.
 	{"watch", []string{modeRun}, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.BoolVar(&r.watch, "watch", false, "the same as `evaluate watch`")
@@ -172,6 +189,7 @@ var formatsOf = map[string][]report.Format{
 	modeWatch:  {report.FormatTable, report.FormatJSON, report.FormatJSONL, report.FormatCSV},
 	modeFollow: {report.FormatJSONL, report.FormatOCSF},
 	modeList:   {report.FormatTable, report.FormatJSON},
+	modeVerify: {report.FormatTable, report.FormatJSON},
 }
 
 func formatNames(fs []report.Format) string {
@@ -288,6 +306,8 @@ func (c *config) resolve(raw rawFlags, clock time.Time) error {
 		return errors.New("watch needs --policies DIR: the embedded policy set cannot change while it runs")
 	case (c.mode == modeRun || c.mode == modeWatch) && len(c.paths) == 0 && !c.version:
 		return errors.New("no PATH given: name files, directories, or - for standard input")
+	case c.mode == modeVerify && len(c.paths) == 0:
+		return errors.New("no ROOT given: name the directories that hold AWSLogs/ (a copy of the trail's bucket)")
 	case c.widthSet && c.width < report.MinWidth:
 		return fmt.Errorf("--width %d: want at least %d columns", c.width, report.MinWidth)
 	case c.workers < 0:
@@ -304,6 +324,9 @@ func (c *config) resolve(raw rawFlags, clock time.Time) error {
 		return fmt.Errorf("--cache-bytes %d: want 0 or more", c.cacheBytes)
 	case c.mode == modeFollow && c.settle <= 0:
 		return fmt.Errorf("--settle %s: want a positive duration", c.settle)
+	}
+	if err := c.verify.check(c.mode); err != nil {
+		return err
 	}
 	return refuseWritingOverInputs(*c)
 }

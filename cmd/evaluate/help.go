@@ -18,7 +18,7 @@ run summary. PATH is a file, a directory (read recursively), or - for
 standard input: {"Records":[...]} objects, JSON arrays, JSON lines or single
 events, plain or gzip'd, or zip and tar(.gz) archives of those.
 
-Other modes: evaluate watch | follow | list (evaluate MODE --help).
+Other modes: evaluate watch | follow | list | verify (evaluate MODE --help).
 
 Examples:
   evaluate fixtures/
@@ -55,6 +55,23 @@ Examples:
   evaluate list
   evaluate list --add-policies ./my-detections --detection 'aws_*loginprofile'
   evaluate list --filters org-filters.yaml --format json
+`,
+	modeVerify: `Usage: evaluate verify [flags] ROOT...
+
+CloudTrail log file integrity validation, as aws cloudtrail validate-logs
+does it, but offline, over local copies of a trail's bucket (each ROOT holds
+AWSLogs/...). Checks each digest's signature (from its sidecar <digest>.sig)
+with the public keys saved from aws cloudtrail list-public-keys, the chain of
+digests, and the SHA-256 of every log file they list. Reports per account and
+region: valid, modified, missing, unlisted (in no digest), unverifiable (no
+signature or no key), and chain gaps. Exit 0 when everything verified, 3 when
+anything did not (or nothing was there to verify), 2 for bad arguments.
+See docs/integrity.md for how to save the keys and signatures.
+
+Examples:
+  evaluate verify --public-keys keys-us-east-1.json --public-keys keys-eu-west-1.json /data/trail-bucket/
+  evaluate verify --public-keys keys.json --accounts 111122223333 --since 2024-08-01 --until 2024-08-02 /data/trail-bucket/
+  evaluate run --verify --public-keys keys.json --summary summary.json /data/trail-bucket/
 `,
 }
 

@@ -68,12 +68,12 @@ func TestRefusals(t *testing.T) {
 		{[]string{"follow", "--format", "table", logs}, "evaluate follow: --format table: `evaluate follow` writes jsonl, ocsf"},
 		{[]string{"follow", "--summary", out, logs}, "evaluate follow: --summary: not available with `evaluate follow` (it applies to run)"},
 		{[]string{"follow", "--fail-on-findings", logs}, "evaluate follow: --fail-on-findings: not available with `evaluate follow` (it applies to run)"},
-		{[]string{"follow", "--workers", "2", logs}, "evaluate follow: --workers: not available with `evaluate follow` (it applies to run, watch)"},
+		{[]string{"follow", "--workers", "2", logs}, "evaluate follow: --workers: not available with `evaluate follow` (it applies to run, watch, verify)"},
 		{[]string{"follow", "--width", "80", logs}, "evaluate follow: --width: not available with `evaluate follow` (it applies to run, watch)"},
 		{[]string{"follow", "--settle", "0s", logs}, "evaluate follow: --settle 0s: want a positive duration"},
 		{[]string{"follow", logs, in}, "evaluate follow: follow takes exactly one DIR: the directory that receives CloudTrail files"},
 		{[]string{"--follow", logs, "--since", "2024-08-02", "--until", "2024-08-01"}, "evaluate follow: --until 2024-08-01T00:00:00Z is not after --since 2024-08-02T00:00:00Z"},
-		{[]string{"list", "--since", "7d"}, "evaluate list: --since: not available with `evaluate list` (it applies to run, watch, follow)"},
+		{[]string{"list", "--since", "7d"}, "evaluate list: --since: not available with `evaluate list` (it applies to run, watch, follow, verify)"},
 		{[]string{"list", "--format", "csv"}, "evaluate list: --format csv: `evaluate list` writes table, json"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
