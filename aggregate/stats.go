@@ -185,3 +185,16 @@ func (s *Spec) keep(stats []trail.StatValue) bool {
 		return stats[i].N
 	})
 }
+
+// FindingRow is the row of one finding alone: its stats computed as for a
+// group of one, its source kept. The where condition is not applied: a
+// stream of findings, as follow writes it, has no groups to hold back.
+func (ss Specs) FindingRow(f trail.Finding) trail.Row {
+	t := New(ss)
+	t.Add(f)
+	for k, g := range t.groups {
+		r, _ := t.row(k, g)
+		return r
+	}
+	return trail.Row{}
+}

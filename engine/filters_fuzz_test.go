@@ -19,7 +19,7 @@ var fuzzBy = []string{"requestParameters.userName", "src", "eventName", "eventSo
 
 // FuzzParseFilterFile feeds arbitrary bytes to the filter-list parser: no
 // panic, no hang; an error always wraps ErrFilter and starts with the file
-// name; a list that parses is valid by every rule of the README (never a
+// name; a list that parses is valid by every rule of docs/detections.md (never a
 // silently widened or narrowed filter).
 func FuzzParseFilterFile(f *testing.F) {
 	shipped, err := filepath.Glob("../policies/*/filters.yaml")

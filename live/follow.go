@@ -26,10 +26,11 @@ type FollowConfig struct {
 	StateFile string        // where done files are recorded; "" for none
 	Settle    time.Duration // a file is complete once unchanged for this long
 	Loader    loader.Config
-	Out       io.Writer // findings, one JSON line each
-	Log       io.Writer // one line per file done, reloads, errors
-	MaxErrors int       // error lines printed per file; all are counted in its line
-	Quiet     bool      // no error lines (the per-file lines still count them)
+	Out       io.Writer     // findings, one JSON line each
+	Format    report.Format // FormatJSONL (or ""), or FormatOCSF
+	Log       io.Writer     // one line per file done, reloads, errors
+	MaxErrors int           // error lines printed per file; all are counted in its line
+	Quiet     bool          // no error lines (the per-file lines still count them)
 	// Since and Until bound event time as in a batch run (sweep.Config):
 	// records outside are skipped and counted in the file's line.
 	Since, Until time.Time

@@ -64,7 +64,8 @@ func (fl *follower) file(ctx context.Context, set *engine.Set, path string) erro
 	for _, k := range prev.Emitted {
 		before[k] = true
 	}
-	rc := report.Config{Detections: detectionMap(set), PolicyVersion: set.Version()}
+	rc := report.Config{Format: fl.cfg.Format, Detections: detectionMap(set), PolicyVersion: set.Version()}
+	specs := set.Specs()
 	emitted := prev.Emitted[:len(prev.Emitted):len(prev.Emitted)]
 	var repeated int64
 	var werr error
@@ -73,7 +74,7 @@ func (fl *follower) file(ctx context.Context, set *engine.Set, path string) erro
 			return
 		}
 		k := findingKey(f)
-		werr = report.WriteFinding(fl.cfg.Out, rc, f, before[k])
+		werr = report.WriteFinding(fl.cfg.Out, rc, specs.FindingRow(f), before[k])
 		if before[k] {
 			repeated++
 		} else {

@@ -22,6 +22,8 @@ const (
 	kindJSON              // '{' or '[' after white space (and a UTF-8 BOM)
 	kindLines             // a first line that is a JSON scalar: JSON lines
 	kindUTF16             // a UTF-16 byte order mark: an encoding not read
+	kindCWLog             // "<time stamp> {": a CloudWatch Logs export (exports_text.go)
+	kindCSV               // a CSV header with CloudTrail's columns: not read
 	kindOther             // anything else: not CloudTrail
 )
 
@@ -87,6 +89,12 @@ func (s *session) content(u unit, r io.Reader) bool {
 		leaf.isLeaf()
 		p := &jsonParser{s: s, u: u, line0: line0}
 		return p.linesFrom(br)
+	case kindCWLog:
+		leaf.isLeaf()
+		return s.logsText(u, br, line0)
+	case kindCSV:
+		leaf.isLeaf()
+		return s.fail(u, -1, "unsupported", csvUnsupported(br))
 	case kindUTF16:
 		leaf.isLeaf()
 		return s.fail(u, -1, "unsupported", fmt.Errorf("UTF-16 text (convert it to UTF-8): %w", ErrUnsupported))
@@ -214,6 +222,14 @@ func sniff(br *bufio.Reader) (kind, int, error) {
 			if firstLineIsJSON(br) {
 				return kindLines, lines, nil
 			}
+			if logsTextFirstLine(br) {
+				return kindCWLog, lines, nil
+			}
+		default:
+			br.UnreadByte()
+		}
+		if cloudTrailCSV(br) != "" {
+			return kindCSV, lines, nil
 		}
 		return kindOther, 0, nil
 	}

@@ -37,6 +37,23 @@
 //     top-level keys are tolerated, and several such objects may follow each
 //     other); a bare array of records (console and event-history exports);
 //     JSON lines; a single event object. A UTF-8 byte order mark is ignored.
+//   - Exports (exports.go), plain or gzip'd, several pages one after the
+//     other included: `aws cloudtrail lookup-events` output ({"Events":
+//     [...]}, each entry's CloudTrailEvent string is the event); `aws logs
+//     filter-log-events` and `get-log-events` output ({"events": [...]},
+//     each entry's message string is the event), and a CloudWatch Logs
+//     subscription's delivery through Data Firehose ({"messageType": ...,
+//     "logEvents": [...]} objects, a control message's skipped, its entry
+//     not counted); a CloudWatch Logs export to S3 (lines "<RFC 3339 time
+//     stamp> <event JSON>"); `aws cloudtrail
+//     get-query-results` output ({"QueryResultRows": [[{"col": "value"},
+//     ...], ...]}) whose rows hold a whole event, as JSON, in a column. The
+//     event is decoded from its JSON string, then validated and indexed as
+//     any record is; an entry whose event is missing, not a string or not a
+//     JSON object is an "export_event_invalid" error for its index. A JSON
+//     string that holds a JSON object, where a record belongs (an array
+//     element, a line of JSON lines), is that event: lookup-events --query
+//     'Events[].CloudTrailEvent' prints the events so.
 //
 // Each archive member is detected again (plain or gzip'd JSON); an archive
 // inside an archive is "unsupported".
@@ -53,12 +70,57 @@
 // walk or inside an archive (Input.Walked), and yielded as a record when the
 // user named the file.
 //
+// # CloudTrail, not read, or not CloudTrail
+//
+// What an object with an "Events", "events", "logEvents" or "QueryResultRows" array is,
+// is decided by the array's first entry (the keys may come in any order;
+// once decided, the object is streamed, not held):
+//
+//   - lookup-events: an entry with CloudTrailEvent is read; an entry with
+//     other keys of lookup-events' Event (EventId, EventName, EventTime,
+//     EventSource, Username, Resources, AccessKeyId, ReadOnly) but no
+//     CloudTrailEvent is CloudTrail cut down by --query: "unsupported".
+//   - CloudWatch Logs: an entry with a string message is read when the
+//     message is a JSON object with eventVersion, eventName or eventTime (or
+//     is broken JSON: an error for that entry); when the message is text or
+//     other JSON the log group is not CloudTrail: "not_cloudtrail". An entry
+//     with other keys of CloudWatch Logs' events (logStreamName, timestamp,
+//     ingestionTime, eventId) and no message: "unsupported".
+//   - CloudTrail Lake: a row with a column whose string value is a JSON
+//     object with eventVersion, eventName or eventTime (or whose only
+//     column's value is a JSON object string) is read, that column being the
+//     event in every row; any other row (the query selected columns: the
+//     event data store's columns are lower-cased, flattened renderings from
+//     which the event cannot be rebuilt) is "unsupported".
+//   - A first entry with none of those keys means the object is no export:
+//     it is read as any other object (above). An empty array makes an empty
+//     export, skipped as "empty", unless the object has CloudTrail keys.
+//
+// A CloudWatch Logs export file is one whose first line is a time stamp, a
+// space and '{'; when its first event has none of eventVersion, eventName
+// and eventTime, the file is "not_cloudtrail". A file whose first line is a
+// CSV header with at least two of eventID, eventTime, eventName and
+// eventSource (any case, quoted or not, spaces, '_' and '-' ignored: an
+// Athena result, a Lake result saved to S3, the console's event history as
+// CSV) is "unsupported".
+//
+// The rule that tells them apart: a file is "unsupported" when it is
+// recognisably CloudTrail (keys or columns that are CloudTrail's or its
+// exports' and name nothing else) in a shape whose events cannot be read;
+// it is then an error however it was found, counted, and the run ends with
+// exit 3. A file is "not_cloudtrail" when nothing in it is CloudTrail (text,
+// a README, ordinary JSON, an export of another log group): skipped when
+// found by a directory walk or inside an archive, an error when the user
+// named it.
+//
 // # Record index
 //
 // Index counts the elements of the Records array or bare array (0-based,
-// non-objects included, continuing across consecutive top-level values); in
-// JSON lines it is the 0-based line number in the file, blank lines included,
-// so that a person can go to the line. A single object has index 0.
+// non-objects included, continuing across consecutive top-level values), and
+// likewise the entries (rows) of an export's array; in JSON lines and in a
+// CloudWatch Logs export it is the 0-based line number in the file, blank
+// lines included, so that a person can go to the line. A single object has
+// index 0.
 //
 // # Invariants
 //
@@ -74,7 +136,9 @@
 //     returns. Each record is checked once, in the same pass that delimits it
 //     (validPrefix, which accepts exactly what json.Valid accepts), and that
 //     pass records its top-level members' Spans (a lone object, the one
-//     layout read another way, leaves Spans nil). Duplicate keys are kept as they are. Invalid UTF-8 inside strings is
+//     layout read another way, leaves Spans nil). An exported event is
+//     decoded from its JSON string first (escapes decoded as encoding/json
+//     does; invalid UTF-8 passed through), then checked the same way. Duplicate keys are kept as they are. Invalid UTF-8 inside strings is
 //     passed through unchanged (encoding/json accepts it as valid syntax);
 //     deciding what it means is the consumer's business.
 //   - Time is the top-level eventTime parsed by [trail.ParseEventTime], or
@@ -83,7 +147,9 @@
 //   - Caps: a record over Config.MaxRecordBytes is a "record_too_large"
 //     error, and so is any other array element or top-level value over it
 //     (a Records wrapper is not one value: its elements are capped one by
-//     one; white space between values is not capped). A gzip stream or zip
+//     one, and so are an export's entries, each longer than the event
+//     decoded from it, and a CloudWatch Logs export's lines; white space
+//     between values is not capped). A gzip stream or zip
 //     member decompressing to more than Config.MaxDecompressedBytes stops
 //     with "decompression_limit" (records before it stand). A .tar.gz is
 //     one gzip stream: the cap bounds the whole archive. A value over the

@@ -44,7 +44,7 @@ var (
 // codes: "open", "read" (or a source's own, as a *FetchError gives it:
 // "access_denied", "no_such_key", ...), "gzip", "truncated", "zip", "tar", "json_syntax",
 // "not_object", "not_array", "record_too_large", "decompression_limit",
-// "unsupported", "canceled".
+// "unsupported", "not_cloudtrail", "export_event_invalid", "canceled".
 type Error struct {
 	Source trail.Source
 	Reason string

@@ -130,6 +130,12 @@ func TestSniff(t *testing.T) {
 		{"text starting like a literal", "note: not JSON\n", kindOther, 0},
 		{"UTF-16 little endian", "\xff\xfe{\x00", kindUTF16, 0},
 		{"one gzip byte", "\x1f", kindOther, 0},
+		{"CloudWatch Logs export line", "\n2024-07-30T21:53:13.000Z {\"eventName\":\"A\"}\n", kindCWLog, 1},
+		{"time stamp and text", "2024-07-30T21:53:13.000Z START RequestId: 1\n", kindOther, 0},
+		{"date without a time", "2024-07-30 {}\n", kindOther, 0},
+		{"Athena CSV header", `"eventversion","eventtime","eventname"` + "\n", kindCSV, 0},
+		{"console CSV header", "Event ID,Event time,User name\n", kindCSV, 0},
+		{"CSV of one CloudTrail column", "name,eventName\n", kindOther, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -30,6 +30,9 @@ type jsonParser struct {
 	// ok is what the parser reports to the enclosing archive once a
 	// method returned false: whether it may go on with its next member.
 	ok bool
+	// export reads the entries of exports (exports.go); nil until one is
+	// met.
+	export *exporter
 }
 
 func (s *session) json(u unit, br *bufio.Reader, line0 int) bool {
@@ -153,6 +156,9 @@ func (p *jsonParser) element(i int) bool {
 		return p.fail(i, err)
 	}
 	if v[0] != '{' {
+		if handled, ok := p.stringEvent(i, v); handled {
+			return ok || p.stop(false)
+		}
 		if !p.s.fail(p.u, i, "not_object", fmt.Errorf("%w: %s", ErrNotObject, rawKind(v))) {
 			return p.stop(false)
 		}
@@ -166,11 +172,14 @@ func (p *jsonParser) element(i int) bool {
 }
 
 // object reads a top-level object whose '{' was read, recording its bytes:
-// a Records wrapper is streamed; any other object is one record, unless it
-// is the only value, when it may be a digest or not CloudTrail at all.
+// a Records wrapper is streamed, and so is an export's array (exports.go);
+// any other object is one record, unless it is the only value, when it may
+// be a digest, an empty export, or not CloudTrail at all.
 func (p *jsonParser) object(first bool) bool {
 	l := p.l
-	var wrapper, eventKey, digestKey bool
+	var wrapper, eventKey, digestKey, emptyExport bool
+	// export is the export the object is, once one of its arrays said so.
+	export := exportNone
 	at := func() int { // whom an error concerns
 		if wrapper {
 			return -1
@@ -198,6 +207,10 @@ func (p *jsonParser) object(first bool) bool {
 			l.stopRecording()
 			wrapper = true
 		}
+		kind := exportKindOf(key)
+		if kind != export && (export != exportNone || wrapper || eventKey || digestKey) {
+			kind = exportNone // the object is something else already
+		}
 		if c, err = l.peek(); err != nil {
 			return fail(err)
 		}
@@ -214,6 +227,17 @@ func (p *jsonParser) object(first bool) bool {
 		if records {
 			if !p.records() {
 				return false
+			}
+		} else if kind != exportNone {
+			switch st, err := p.exportValue(kind, export == kind); st {
+			case exportFailed:
+				return fail(err)
+			case exportStopped:
+				return false
+			case exportRead:
+				wrapper, export = true, kind
+			case exportEmpty:
+				emptyExport = true
 			}
 		} else {
 			eventKey = eventKey || eventKeys[key]
@@ -242,6 +266,11 @@ func (p *jsonParser) object(first bool) bool {
 		return fail(err)
 	}
 	if wrapper {
+		return true
+	}
+	if emptyExport && !eventKey {
+		l.stopRecording()
+		p.s.skip("empty")
 		return true
 	}
 	raw := bytes.Clone(l.rec)

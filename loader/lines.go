@@ -42,7 +42,11 @@ func (p *jsonParser) linesFrom(br *bufio.Reader) bool {
 		case validPrefix(rec, resetSpans(&spans)) != len(rec):
 			ok = p.s.fail(p.u, line, "json_syntax", json.Unmarshal(rec, new(json.RawMessage)))
 		case rec[0] != '{':
-			ok = p.s.fail(p.u, line, "not_object", fmt.Errorf("%w: %s", ErrNotObject, rawKind(rec)))
+			if handled, cont := p.stringEvent(line, rec); handled {
+				ok = cont
+			} else {
+				ok = p.s.fail(p.u, line, "not_object", fmt.Errorf("%w: %s", ErrNotObject, rawKind(rec)))
+			}
 		default:
 			ok = p.s.emit(p.u, line, rec, spans, eventTimeAt(rec, spans))
 		}

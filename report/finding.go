@@ -8,20 +8,30 @@ import (
 	"github.com/trailhunt/trailhunt/trail"
 )
 
-// WriteFinding writes one finding as one JSON line, for streams of findings
-// as they appear (evaluate --follow): the jsonl row shape with count 1 and
-// firstTime = lastTime = the finding's event time, followed by "source",
-// where the record was read (file!member#index), and, when repeat is set,
-// "repeat": true (the finding was written before: its file was read again).
-func WriteFinding(w io.Writer, cfg Config, f trail.Finding, repeat bool) error {
+// WriteFinding writes one finding as one line, for streams of findings as
+// they appear (evaluate follow). row is the finding's row alone
+// (aggregate.Specs.FindingRow: count 1, its stats, its source). With
+// cfg.Format ocsf the line is its OCSF Detection Finding (a finding written
+// again has the same finding_info.uid); otherwise the jsonl row shape (with
+// provenance {"count": 1, "first": [<source>]}) followed by "source", where
+// the record was read (file!member#index, as in provenance),
+// and, when repeat is set, "repeat": true (the finding was written before:
+// its file was read again).
+func WriteFinding(w io.Writer, cfg Config, row trail.Row, repeat bool) error {
+	if cfg.Format == FormatOCSF {
+		return writeOCSF(w, cfg, []trail.Row{row})
+	}
 	var obj bytes.Buffer
-	row := trail.Row{Detection: f.Detection, Values: f.Values, Count: 1, First: f.Time, Last: f.Time}
 	if err := appendRowJSON(&obj, cfg, row); err != nil {
 		return err
 	}
 	obj.Truncate(obj.Len() - 1) // the closing brace
+	src := ""
+	if len(row.Sources) > 0 {
+		src = row.Sources[0].String()
+	}
 	obj.WriteString(`,"source":`)
-	if err := appendJSON(&obj, f.Source.String()); err != nil {
+	if err := appendJSON(&obj, src); err != nil {
 		return err
 	}
 	if repeat {

@@ -1,6 +1,28 @@
 package report
 
-import "testing"
+import (
+	"bytes"
+	"testing"
+
+	"github.com/trailhunt/trailhunt/trail"
+)
+
+// TestWriteFindingGolden: a finding is a jsonl row of count 1 whose
+// provenance is its one source, then "source" and, for a finding written
+// before, "repeat".
+func TestWriteFindingGolden(t *testing.T) {
+	t0 := at("2024-07-30T21:41:00Z")
+	f := trail.Row{Detection: consoleLogin.ID, Values: testRows[6].Values, Count: 1, First: t0, Last: t0,
+		Sources: []trail.Source{{File: "in/logs.zip", Member: "AWSLogs/1/x.json", Index: 7}}}
+	cfg := Config{Detections: testDetections, PolicyVersion: "v1"}
+	var out bytes.Buffer
+	for _, repeat := range []bool{false, true} {
+		if err := WriteFinding(&out, cfg, f, repeat); err != nil {
+			t.Fatal(err)
+		}
+	}
+	golden(t, "finding.jsonl.golden", out.Bytes())
+}
 
 func TestPrintableLines(t *testing.T) {
 	tests := []struct{ name, in, want string }{

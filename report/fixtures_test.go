@@ -70,8 +70,9 @@ const (
 
 // testRows is a fixed result set, in aggregate.Table.Rows order: two
 // detections, nulls, zero times, values that need CSV neutralisation, a user
-// agent with a newline and an ANSI escape, very long and non-ASCII values.
-var testRows = []trail.Row{
+// agent with a newline and an ANSI escape, very long and non-ASCII values,
+// rows with and without sources (an archive member, standard input).
+var testRows = withSources([]trail.Row{
 	cak(nil, nil, nil, str("0c4a8f5e-3b1d-4f6a-9e2c-7d8b9a0f1e2d"), str("us-east-1"), nil,
 		str("arn:aws:iam::946986569305:user/christophe"), 1, time.Time{}, time.Time{}),
 	cak(str("+1"), str("-2"), str("@SUM(1)"), str("5b2e9c1d-8a7f-4e3b-b6d5-c4a3f2e1d0b9"), str("us-east-1"),
@@ -93,6 +94,19 @@ var testRows = []trail.Row{
 	{Detection: consoleLogin.ID, Values: []*string{str("arn:aws:iam::946986569305:user/christophe"), str("203.0.113.7"),
 		str("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"), str("No")},
 		Count: 6, First: at("2024-07-30T21:41:00Z"), Last: at("2024-07-30T21:49:00Z")},
+})
+
+// withSources gives two of testRows sources: an archive member and a plain
+// file, and five reads of standard input.
+func withSources(rows []trail.Row) []trail.Row {
+	rows[1].Sources = []trail.Source{
+		{File: "logs/2024/07/30/946986569305_CloudTrail_us-east-1_20240730T2155Z.json.gz", Index: 3},
+		{File: "logs.zip", Member: "AWSLogs/946986569305/CloudTrail/us-east-1/x.json.gz", Index: 0},
+	}
+	for i := range 5 {
+		rows[3].Sources = append(rows[3].Sources, trail.Source{File: "-", Index: 10 * i})
+	}
+	return rows
 }
 
 // realisticRows is one compromised user, christophe, creating access keys

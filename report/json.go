@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"time"
 
 	"github.com/trailhunt/trailhunt/trail"
 )
@@ -67,8 +68,8 @@ func writeJSONL(w io.Writer, cfg Config, rows []trail.Row) error {
 
 // appendRowJSON appends r as one compact JSON object whose keys are, in this
 // order: detection, the by-fields, the stats (count, firstTime, lastTime by
-// default), title,
-// mitre_attack, risk_score, risk_message, policy_version.
+// default), title, mitre_attack, risk_score, risk_message, policy_version,
+// provenance.
 func appendRowJSON(b *bytes.Buffer, cfg Config, r trail.Row) error {
 	d := cfg.Detections[r.Detection]
 	b.WriteByte('{')
@@ -108,6 +109,7 @@ func appendRowJSON(b *bytes.Buffer, cfg Config, r trail.Row) error {
 		{"risk_score", d.Risk.Score},
 		{"risk_message", d.RiskMessage(r.Values, stats)},
 		{"policy_version", cfg.PolicyVersion},
+		{"provenance", rowProvenance(r)},
 	}
 	for _, f := range fields {
 		if err := field(f.key, f.v); err != nil {
@@ -118,12 +120,29 @@ func appendRowJSON(b *bytes.Buffer, cfg Config, r trail.Row) error {
 	return nil
 }
 
-// jsonTime is a ctime string, or nil (null) for the zero time.
-func jsonTime(t string) any {
-	if t == "" {
+// provenance is where a row's records came from: how many records the row
+// counts in all, and the first few of them in source order, each as
+// file[!member]#index (trail.Source.String), the pivot from a row back to
+// its raw events. Its keys are written in this order.
+type provenance struct {
+	Count int64    `json:"count"`
+	First []string `json:"first"` // never null: [] when the row kept none
+}
+
+func rowProvenance(r trail.Row) provenance {
+	p := provenance{Count: r.Count, First: make([]string, len(r.Sources))}
+	for i, s := range r.Sources {
+		p.First[i] = s.String()
+	}
+	return p
+}
+
+// jsonTime is t as a dataTime string, or nil (null) for the zero time.
+func jsonTime(t time.Time) any {
+	if t.IsZero() {
 		return nil
 	}
-	return t
+	return dataTime(t)
 }
 
 // appendJSON appends the JSON encoding of v without HTML escaping (so that

@@ -3,32 +3,67 @@
 //
 // Every format carries, per row: "detection" (the detection id), the
 // by-fields under their seed names in the detection's By order, "count",
-// "firstTime" and "lastTime". Times are rendered like the seed's
-// security_content_ctime macro, "2006-01-02T15:04:05" in UTC; a group in
-// which no record had a time has null times in JSON and empty ones in CSV
-// and the table. The JSON formats add "title", "mitre_attack" (technique
+// "firstTime" and "lastTime". Times are UTC, to the second: in JSON, JSON
+// lines and CSV as RFC 3339 with its "Z" ("2024-07-30T21:53:13Z"), so that
+// no reader takes them for local time; in the table like the seed's
+// security_content_ctime macro ("2024-07-30T21:53:13"). A group in which no
+// record had a time has null times in JSON and empty ones in CSV and the
+// table. The JSON formats add "title", "mitre_attack" (technique
 // ids), "risk_score", "risk_message" (the detection's risk message rendered
-// with the row's values) and "policy_version", in that order.
+// with the row's values), "policy_version" and "provenance", in that order.
+// "provenance" is {"count": <records in the row>, "first": [<source>, ...]}
+// (keys in that order): the first few records of the row in source order
+// (aggregate.MaxSources), each "file#index" or "file!member#index", so a
+// hunter can go from a row to its raw events; "first" is [] when the row
+// kept none. It is not called "sources" because detections may name a
+// stat so (aws_iam_accessdenied_discovery_events counts distinct
+// eventSources as "sources"), and a report key must not shadow a column.
 //
 // Layouts:
 //   - "json": one document {"policy_version": ..., "rows": [...]}, indented
 //     by two spaces; "rows": [] when there are none;
 //   - "jsonl": one compact row object per line; nothing when no rows;
-//   - "csv": per detection, a header block: the line
-//     "detection,<by fields>,count,firstTime,lastTime" then its rows; blocks
-//     are separated by one empty line, so a single-detection report is a
-//     plain CSV file; nothing when no rows. Null and "" are both empty cells;
-//     newlines and other characters are kept as data (quoted as CSV needs);
-//   - "table": per detection, a heading "<id> — <title> (<n> rows)"; then,
-//     indented, the by-fields whose value is the same in every row as
-//     "name=value" items wrapped to the width; then aligned columns: the
-//     other by-fields, count (right-aligned), firstTime, lastTime, with null
-//     shown as "-". When the columns exceed the width budget, headers of
-//     dotted fields shrink to their last segment ("…userName"), then the
-//     widest by-field columns shrink first, down to 4 columns each (beyond
-//     that, lines overflow); cut values end with "…", except ARNs, which keep
-//     their end ("…:user/christophe"); count and the times are never cut.
-//     Widths are counted in runes, wide East Asian runes as two columns.
+//   - "csv": one table, whatever the number of detections: one header line,
+//     then one line per row. The header is "detection", then the union of
+//     the columns of the detections written, in order of first appearance:
+//     detection after detection in the order of their rows, its by-fields
+//     (By order) then its stats columns (count, firstTime, lastTime by
+//     default), each name where it first appears; a row leaves the columns
+//     of other detections empty. With no rows the header is still written,
+//     from every detection of Config.Detections in id order, so that an
+//     empty run gives a parseable file with the columns its detections
+//     have. Cells: null is an empty cell and the empty string is `""` (two
+//     double-quote characters; `""""""` in the file), so that a
+//     csv.DictReader user tells them apart: CSV has no null, and most
+//     readers lose the difference between "" quoted and an empty cell; a
+//     value that is itself `""` is written `\x22\x22`. Control characters,
+//     invalid UTF-8 and invisible characters are escaped as in the table
+//     (`\n`, `\x1b`), so a cell holds line breaks only between the values of
+//     a values(f) stat, one value per line (an empty list is an empty
+//     cell). CSV is for spreadsheets and scripts, not lossless (a
+//     backslash is kept as it is): JSON is;
+//   - "table": per detection, a heading "<id> — <title> (<n> rows)" (the
+//     title cut first when it does not fit); then, indented, the by-fields
+//     whose value is the same in every row as "name=value" items wrapped to
+//     the width; then aligned columns: the other by-fields, then the stats
+//     (count right-aligned, firstTime, lastTime by default), null shown as
+//     "-". No line is wider than the width budget (Config.Width, at least
+//     MinWidth), footer included. Columns are kept in order of importance, each at its
+//     readable width (numbers and times whole, others at most 14 cells):
+//     (1) count and count(f); (2) the by-fields and stats the risk message
+//     names, in message order (the who, whom and from where); (3) dc(f);
+//     (4) firstTime (min(_time)); (5) lastTime (max(_time)), often equal to
+//     firstTime; (6) the other by-fields, in By order; (7) values(f) lists.
+//     A column that does not fit is left out (a narrower, less important one
+//     may still fit) and named in a footer "not shown at this width: ...",
+//     wrapped. The kept columns then share the width: headers of dotted
+//     fields shrink to their last segment ("…userName"), then the widest
+//     by-field and values columns shrink first; cut values end with "…",
+//     except ARNs, which keep their end ("…:user/christophe"); numbers and
+//     times are never cut, values lists are at most 40 cells.
+//     Widths are counted in terminal cells: a grapheme cluster of East
+//     Asian Width W or F (CJK, fullwidth forms, emoji) takes two, a
+//     combining mark none (github.com/clipperhouse/displaywidth).
 //     "No findings." when there are no rows.
 //
 // Invariants:
@@ -38,9 +73,12 @@
 //     detections in order of first appearance;
 //   - Write validates every row (known detection, one value per by-field,
 //     no by-field named like a report column) before writing a byte;
-//   - attacker-controlled values cannot act on the reader: every CSV cell
-//     starting with '=', '+', '-', '@', a tab or a carriage return is
-//     prefixed with a single quote (OWASP CSV injection); the table escapes
+//   - no table line is wider than the width budget, in terminal cells;
+//   - attacker-controlled values cannot act on the reader: in CSV, every
+//     line of a cell (a cell's start, and after each "\n" or "\r") that
+//     starts with a tab or a carriage return, or with '=', '+', '-' or '@'
+//     after any spaces and tabs, is prefixed with a single quote (OWASP CSV
+//     injection; header and values(f) lines included); the table escapes
 //     control characters, newlines and invalid UTF-8, so one row is one line
 //     and no escape sequence reaches a terminal; JSON escapes them by
 //     construction;
@@ -67,11 +105,11 @@ const (
 	FormatTable Format = "table" // aligned columns for a person
 	FormatJSON  Format = "json"  // one indented document
 	FormatJSONL Format = "jsonl" // one compact object per row and line
-	FormatCSV   Format = "csv"   // one header block per detection
+	FormatCSV   Format = "csv"   // one table, one header for every detection
 )
 
 // Formats lists the valid formats in documentation order.
-var Formats = []Format{FormatTable, FormatJSON, FormatJSONL, FormatCSV}
+var Formats = []Format{FormatTable, FormatJSON, FormatJSONL, FormatCSV, FormatOCSF}
 
 // ParseFormat returns the format named s (exactly, lower case).
 func ParseFormat(s string) (Format, error) {
@@ -88,11 +126,16 @@ func ParseFormat(s string) (Format, error) {
 // DefaultWidth is the table width budget when Config.Width is 0.
 const DefaultWidth = 120
 
+// MinWidth is the narrowest table width budget: a smaller Config.Width is
+// taken as MinWidth.
+const MinWidth = 40
+
 // Config says how Write renders rows.
 type Config struct {
 	Format Format
-	// Width is the table's width budget in terminal columns; 0 means
-	// DefaultWidth. Other formats ignore it.
+	// Width is the table's width budget in terminal cells: no line of the
+	// table is wider. 0 means DefaultWidth; below MinWidth, MinWidth.
+	// Other formats ignore it.
 	Width int
 	// Detections maps detection ids to their metadata: By (the by-field
 	// names and order), Title, ATT&CK ids and risk. Every row's detection
@@ -106,7 +149,7 @@ type Config struct {
 // one of these names.
 var reservedColumns = []string{
 	"detection", "count", "firstTime", "lastTime",
-	"title", "mitre_attack", "risk_score", "risk_message", "policy_version",
+	"title", "mitre_attack", "risk_score", "risk_message", "policy_version", "provenance",
 }
 
 // Write renders rows to w in cfg.Format. It writes nothing when the
@@ -118,6 +161,8 @@ func Write(w io.Writer, cfg Config, rows []trail.Row) error {
 		width = DefaultWidth
 	case width < 0:
 		return fmt.Errorf("report: negative table width %d", width)
+	case width < MinWidth:
+		width = MinWidth
 	}
 	if _, err := ParseFormat(string(cfg.Format)); err != nil {
 		return fmt.Errorf("report: %w", err)
@@ -129,6 +174,8 @@ func Write(w io.Writer, cfg Config, rows []trail.Row) error {
 	bw := bufio.NewWriter(w)
 	var err error
 	switch cfg.Format {
+	case FormatOCSF:
+		err = writeOCSF(bw, cfg, rows)
 	case FormatTable:
 		err = writeTable(bw, cfg.Detections, width, rows)
 	case FormatJSON:
@@ -205,15 +252,28 @@ func blocks(detections map[string]trail.Detection, rows []trail.Row) []block {
 	return out
 }
 
+// Times have two renderings, one per purpose.
+
 // ctimeLayout is the seed's security_content_ctime: %Y-%m-%dT%H:%M:%S.
 const ctimeLayout = "2006-01-02T15:04:05"
 
-// ctime renders t like security_content_ctime, in UTC; "" for the zero time.
+// ctime renders t for a person, in the table: like the seed's
+// security_content_ctime, in UTC, without a zone; "" for the zero time.
 func ctime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
 	return t.UTC().Format(ctimeLayout)
+}
+
+// dataTime renders t for a program, in JSON, JSON lines and CSV: RFC 3339
+// in UTC to the second, with its "Z" ("2024-07-30T21:53:13Z"), so that no
+// reader takes it for local time; "" for the zero time.
+func dataTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 // errWriter remembers the first write error so that a sequence of writes

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/trailhunt/trailhunt/trail"
 )
@@ -12,10 +13,10 @@ import (
 // A row's stats columns: one per stats function of its detection, in the
 // detection's order, under the function's name (count, firstTime, lastTime
 // by default). Numbers (count, count(f), dc(f)) are integers; times
-// (min/max of _time) are rendered like ctime, null in JSON when no record
-// had a time; values(f) is a sorted list: a JSON array, one value per line
-// in a CSV cell (as Splunk exports multivalue fields), ", "-separated in
-// the table.
+// (min/max of _time) are rendered by ctime in the table and by dataTime in
+// JSON and CSV, null in JSON when no record had a time; values(f) is a
+// sorted list: a JSON array, one value per line in a CSV cell (as Splunk
+// exports multivalue fields), ", "-separated in the table.
 
 // rowStats returns r's stats aligned with d.StatsOrDefault(). A row built
 // without stats (only Count, First and Last) is read as the default stats.
@@ -30,11 +31,12 @@ func rowStats(d trail.Detection, r trail.Row) ([]trail.StatValue, error) {
 	return nil, fmt.Errorf("detection %q: row has %d stats, the detection declares %d", r.Detection, len(r.Stats), len(stats))
 }
 
-// statText renders one stat for the table (sep ", ") or CSV (sep "\n").
-func statText(s trail.Stat, v trail.StatValue, sep string) string {
+// statText renders one stat for the table (sep ", ", times by ctime) or
+// CSV (sep "\n", times by dataTime).
+func statText(s trail.Stat, v trail.StatValue, sep string, timeText func(time.Time) string) string {
 	switch s.Func {
 	case "min", "max":
-		return ctime(v.Time)
+		return timeText(v.Time)
 	case "values":
 		return strings.Join(v.Values, sep)
 	}
@@ -45,7 +47,7 @@ func statText(s trail.Stat, v trail.StatValue, sep string) string {
 func statJSON(s trail.Stat, v trail.StatValue) any {
 	switch s.Func {
 	case "min", "max":
-		return jsonTime(ctime(v.Time))
+		return jsonTime(v.Time)
 	case "values":
 		if v.Values == nil {
 			return []string{}

@@ -55,9 +55,25 @@ type Summary struct {
 	// BelowCondition: per detection, the aggregated groups its stats.where
 	// condition held back (not reported as rows).
 	BelowCondition map[string]int64 // below_condition
+	// Integrity is the log integrity verification of the inputs (run
+	// --verify); nil (null) when the run did not verify them.
+	Integrity *Integrity // integrity
 
 	Elapsed     time.Duration // elapsed_seconds: wall time, as seconds (a float)
 	Interrupted bool          // interrupted: the run was stopped before reading all input
+}
+
+// Integrity is what verifying the inputs' CloudTrail digests found (see
+// package integrity): the files by verdict, the breaks in digest chains, and
+// the findings shown by the verdict on the file each came from, so that a
+// reader sees at once how many findings rest on files that did not verify.
+type Integrity struct {
+	Verified bool             `json:"verified"` // every file valid and every chain unbroken
+	Files    map[string]int64 `json:"files"`    // files by verdict: valid, modified, missing, unlisted, unverifiable
+	Gaps     int64            `json:"gaps"`     // breaks in digest chains
+	// Findings: findings shown, by the verdict on their file ("not_verified"
+	// for files outside what was verified, such as archive members).
+	Findings map[string]int64 `json:"findings"`
 }
 
 // RecordsPerSecond is Records over Elapsed; 0 when Elapsed is not positive.
@@ -92,6 +108,7 @@ type summaryJSON struct {
 	ExpiredFilters   []string          `json:"expired_filters"`
 	FilterSources    map[string]string `json:"filter_sources"`
 	BelowCondition   map[string]int64  `json:"below_condition"`
+	Integrity        *Integrity        `json:"integrity"`
 	ElapsedSeconds   float64           `json:"elapsed_seconds"`
 	Interrupted      bool              `json:"interrupted"`
 	RecordsPerSecond float64           `json:"records_per_second"`
@@ -135,10 +152,25 @@ func (s Summary) MarshalJSON() ([]byte, error) {
 		ExpiredFilters:   orNone(slices.Sorted(slices.Values(s.ExpiredFilters))),
 		FilterSources:    orNoSources(s.FilterSources),
 		BelowCondition:   orEmpty(s.BelowCondition),
+		Integrity:        s.Integrity.orEmpty(),
 		ElapsedSeconds:   s.Elapsed.Seconds(),
 		Interrupted:      s.Interrupted,
 		RecordsPerSecond: s.RecordsPerSecond(),
 	})
+}
+
+// orEmpty writes an Integrity's maps as {} when empty.
+func (in *Integrity) orEmpty() *Integrity {
+	if in == nil {
+		return nil
+	}
+	out := *in
+	for _, m := range []*map[string]int64{&out.Files, &out.Findings} {
+		if *m == nil {
+			*m = map[string]int64{}
+		}
+	}
+	return &out
 }
 
 func orNoSources(m map[string]string) map[string]string {
@@ -172,6 +204,8 @@ func WriteSummaryJSON(w io.Writer, s Summary) error {
 //	objects      3 listed, 2 planned, 2 fetched, 0 failed   (s3:// inputs only)
 //	records      12,000 read: 11,998 evaluated, 2 failed; 5 without time
 //	findings     4 shown in 2 rows
+//	integrity    verified: 3 files (valid: 3)
+//	             findings by the verdict on their file: valid: 4
 //	elapsed      1.5s
 //	records/s    8,000
 func WriteSummary(w io.Writer, s Summary) error {
@@ -227,6 +261,27 @@ func WriteSummary(w io.Writer, s Summary) error {
 	}
 	for i, k := range slices.Sorted(slices.Values(s.ExpiredFilters)) {
 		add(first(i, "expired"), source(k))
+	}
+	if in := s.Integrity; in != nil {
+		var files int64
+		for _, n := range in.Files {
+			files += n
+		}
+		text := "FAILED: "
+		if in.Verified {
+			text = "verified: "
+		}
+		text += plural(files, "file")
+		if len(in.Files) > 0 {
+			text += " (" + counts(in.Files) + ")"
+		}
+		if in.Gaps > 0 {
+			text += "; " + plural(in.Gaps, "chain gap")
+		}
+		add("integrity", text)
+		if len(in.Findings) > 0 {
+			add("", "findings by the verdict on their file: "+counts(in.Findings))
+		}
 	}
 	elapsed := s.Elapsed.Round(time.Millisecond).String()
 	if s.Interrupted {

@@ -37,8 +37,10 @@ var fullSummary = Summary{
 		"aws_consolelogin_nomfa/legacy-sso":        "team.yaml:3",
 	},
 	BelowCondition: map[string]int64{"aws_iam_accessdenied_discovery_events": 12},
-	Elapsed:        84*time.Second + 312*time.Millisecond + 456*time.Microsecond,
-	Interrupted:    true,
+	Integrity: &Integrity{Files: map[string]int64{"valid": 1520, "modified": 1, "missing": 2, "unlisted": 1, "unverifiable": 8}, Gaps: 1,
+		Findings: map[string]int64{"valid": 25, "modified": 1, "not_verified": 1}},
+	Elapsed:     84*time.Second + 312*time.Millisecond + 456*time.Microsecond,
+	Interrupted: true,
 }
 
 func TestSummaryGolden(t *testing.T) {
@@ -53,6 +55,10 @@ func TestSummaryGolden(t *testing.T) {
 		{"small clean run", Summary{PolicyVersion: "dev", Detections: []string{"aws_createaccesskey"}, Files: 1,
 			Bytes: 1536, Decompressed: 9000, Records: 120, Evaluated: 120, Findings: 1, Rows: 1,
 			Elapsed: 40 * time.Millisecond}, "summary_small.txt.golden", "summary_small.json.golden"},
+		{"small verified run", Summary{PolicyVersion: "dev", Detections: []string{"aws_createaccesskey"}, Files: 2,
+			Bytes: 3072, Decompressed: 18000, Records: 240, Evaluated: 240, Findings: 2, Rows: 2, Elapsed: 40 * time.Millisecond,
+			Integrity: &Integrity{Verified: true, Files: map[string]int64{"valid": 3}, Findings: map[string]int64{"valid": 2}}},
+			"summary_verified.txt.golden", "summary_verified.json.golden"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,7 +90,7 @@ func TestSummaryJSONFields(t *testing.T) {
 	}
 	want := []string{"policy_version", "detections", "files", "members", "bytes", "decompressed", "objects_listed", "objects_planned", "objects_fetched", "objects_failed", "records", "no_time",
 		"evaluated", "failed", "skipped", "errors", "findings", "rows", "suppressed", "expired_filters", "filter_sources", "below_condition",
-		"elapsed_seconds", "interrupted", "records_per_second"}
+		"integrity", "elapsed_seconds", "interrupted", "records_per_second"}
 	if got := jsonKeys(t, doc.Bytes()); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("keys:\n%v\nwant:\n%v", got, want)
 	}

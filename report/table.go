@@ -9,19 +9,24 @@ import (
 	"github.com/trailhunt/trailhunt/trail"
 )
 
-// Table layout (see the package documentation), for example:
+// Table layout (see the package documentation), for example at 80 cells:
 //
 //	aws_createaccesskey — AWS CreateAccessKey (2 rows)
-//	  eventName=CreateAccessKey  eventSource=iam.amazonaws.com  errorCode=success
-//	  src          eventID                               count  firstTime            lastTime
-//	  203.0.113.7  8e3b0c2a-7d3e-4a59-9e36-0f6b1c2d3e4f      3  2024-07-30T21:53:13  2024-07-30T22:10:01
-//	  203.0.113.9  f47ac10b-58cc-4372-a567-0e02b2c3d479      1
+//	  eventName=CreateAccessKey  eventSource=iam.amazonaws.com
+//	  aws_account_id=946986569305  errorCode=success  awsRegion=us-east-1
+//	  userIdentity.principalId=AIDA5BMRSXKJ2EXAMPLE
+//	  user_arn=arn:aws:iam::946986569305:user/christophe
+//	  …userName   src          count  firstTime            lastTime
+//	  admin       203.0.113.9      1  2024-07-30T22:01:02  2024-07-30T22:01:02
+//	  deploy-bot  203.0.113.7      3  2024-07-30T21:53:13  2024-07-30T22:10:01
+//	  not shown at this width: userAgent, eventID
+//	  (see --width, or --format json/csv)
 
 const (
 	colSep    = "  "
 	indent    = "  " // body lines (hoisted values, columns) under the heading
 	nullCell  = "-"
-	minColumn = 4 // a shrunk by-field column keeps at least "abc…"
+	minColumn = 4 // a shrunk column or title keeps at least "abc…"
 )
 
 func writeTable(w io.Writer, detections map[string]trail.Detection, budget int, rows []trail.Row) error {
@@ -42,95 +47,219 @@ func writeTable(w io.Writer, detections map[string]trail.Detection, budget int, 
 	return ew.err
 }
 
-// tableBlock renders one detection's rows as lines without newlines.
-func tableBlock(b block, budget int) (lines []string) {
+// column is one column of a detection's table.
+type column struct {
+	header   string   // sanitized name
+	cells    []string // sanitized display text, one per row
+	right    bool     // right-aligned (numbers)
+	cuttable bool     // by-fields and values lists; numbers and times are never cut
+	natural  int      // the widest of header and cells
+	compact  int      // the same with the header cut to its last segment
+	rank     int      // importance: lower ranks are kept first (see columnRank)
+}
 
-	n := len(b.rows)
-	heading := sanitize(b.det.ID)
-	if t := sanitize(b.det.Title); t != "" {
-		heading += " — " + t
+// readable is the narrowest width a column is shown at: its full width for
+// numbers and times, at most readableColumn for the others.
+func (c column) readable() int {
+	if !c.cuttable {
+		return c.natural
 	}
-	if n == 1 {
-		heading += " (1 row)"
-	} else {
-		heading += " (" + strconv.Itoa(n) + " rows)"
-	}
-	lines = append(lines, cut(heading, budget))
+	return min(c.compact, readableColumn)
+}
+
+// tableBlock renders one detection's rows as lines without newlines, none
+// wider than budget.
+func tableBlock(b block, budget int) (lines []string) {
+	lines = append(lines, heading(b, budget))
 
 	// Hoist by-fields with one value across all rows.
 	var hoisted []string
-	var colFields []int
+	var byCols []int
 	for i, name := range b.det.By {
 		if sameValue(b.rows, i) {
 			hoisted = append(hoisted, sanitize(name)+"="+cellText(b.rows[0].Values[i]))
 		} else {
-			colFields = append(colFields, i)
+			byCols = append(byCols, i)
 		}
 	}
-	lines = append(lines, wrapItems(hoisted, budget)...)
+	lines = append(lines, wrap(items(hoisted, colSep), budget)...)
 
 	// Columns that cannot be shown at a readable width are left out, least
-	// important first, and named in a footer line.
-	colFields, omitted := selectColumns(b, colFields, budget)
-	defer func() {
-		if len(omitted) > 0 {
-			lines = append(lines, wrapItems([]string{"not shown at this width: " + strings.Join(omitted, ", "),
-				"(see --width, or --format json/csv)"}, budget)...)
+	// important first, and named in a footer.
+	cols, omitted := selectColumns(tableColumns(b, byCols), budget)
+	if len(cols) > 0 {
+		lines = append(lines, renderColumns(cols, len(b.rows), budget)...)
+	}
+	if len(omitted) > 0 {
+		footer := []piece{{text: "not shown at this width:"}}
+		for i, name := range omitted {
+			if i < len(omitted)-1 {
+				name += ","
+			}
+			footer = append(footer, piece{name, " "})
 		}
-	}()
+		footer = append(footer, piece{"(see --width, or --format json/csv)", colSep})
+		lines = append(lines, wrap(footer, budget)...)
+	}
+	return lines
+}
 
-	// Columns: the remaining by-fields, then the stats (count, firstTime,
-	// lastTime by default).
+// heading is "<id> — <title> (<n> rows)", the title cut to fit the budget
+// first, then the id.
+func heading(b block, budget int) string {
+	id, title := sanitize(b.det.ID), sanitize(b.det.Title)
+	rows := " (" + strconv.Itoa(len(b.rows)) + " rows)"
+	if len(b.rows) == 1 {
+		rows = " (1 row)"
+	}
+	const dash = " — "
+	h := id + rows
+	if title != "" {
+		h = id + dash + title + rows
+		if width(h) > budget {
+			if avail := budget - width(id+dash+rows); avail >= minColumn {
+				h = id + dash + cut(title, avail) + rows
+			} else {
+				h = id + rows
+			}
+		}
+	}
+	if width(h) > budget {
+		h = cut(id, budget-width(rows)) + rows
+	}
+	return cut(h, budget)
+}
+
+// tableColumns returns the columns of a block: the by-fields at byCols (By
+// indexes), then the stats, with their ranks.
+func tableColumns(b block, byCols []int) []column {
+	var cols []column
+	add := func(c column) {
+		cells := 0
+		for _, s := range c.cells {
+			cells = max(cells, width(s))
+		}
+		c.natural = max(cells, width(c.header))
+		c.compact = max(cells, width(compactHeader(c.header)))
+		cols = append(cols, c)
+	}
+	for _, i := range byCols {
+		c := column{header: sanitize(b.det.By[i]), cuttable: true, rank: columnRank(b.det, b.det.By[i], nil, i)}
+		for _, r := range b.rows {
+			c.cells = append(c.cells, cellText(r.Values[i]))
+		}
+		add(c)
+	}
 	stats := b.det.StatsOrDefault()
-	ncol := len(colFields) + len(stats)
-	header := make([]string, 0, ncol)
-	for _, i := range colFields {
-		header = append(header, sanitize(b.det.By[i]))
-	}
-	for _, s := range stats {
-		header = append(header, sanitize(s.Name))
-	}
-	cells := make([][]string, n)
+	values := make([][]trail.StatValue, len(b.rows))
 	for r, row := range b.rows {
-		c := make([]string, 0, ncol)
-		for _, i := range colFields {
-			c = append(c, cellText(row.Values[i]))
-		}
-		values, _ := rowStats(b.det, row) // Write validated every row
-		for i, s := range stats {
-			c = append(c, tableStat(s, values[i]))
-		}
-		cells[r] = c
+		values[r], _ = rowStats(b.det, row) // Write validated every row
 	}
-	// Natural width: the widest of header and values. Compact width: the
-	// same with the header cut to its last segment ("…userName").
-	widths := make([]int, ncol)
-	compact := make([]int, len(colFields))
-	for j := range ncol {
-		for _, c := range cells {
-			widths[j] = max(widths[j], width(c[j]))
+	for j, s := range stats {
+		c := column{header: sanitize(s.Name), right: numericStat(s), cuttable: s.Func == "values",
+			rank: columnRank(b.det, s.Name, &stats[j], j)}
+		for r := range b.rows {
+			c.cells = append(c.cells, tableStat(s, values[r][j]))
 		}
-		if j < len(compact) {
-			compact[j] = max(widths[j], width(compactHeader(header[j])))
-		}
-		widths[j] = max(widths[j], width(header[j]))
+		add(c)
 	}
-	fixed := 0
-	for _, wd := range widths[len(colFields):] {
-		fixed += wd
-	}
-	fit(widths[:len(colFields)], compact, budget-len(indent)-fixed-len(colSep)*(ncol-1))
+	return cols
+}
 
-	rightAligned := func(j int) bool { return j >= len(colFields) && numericStat(stats[j-len(colFields)]) }
-	var cutCell func(string, int) string
-	render := func(c []string) string {
+// Column importance, from the first kept to the first left out.
+const (
+	rankCount    = iota // count, count(f): narrow, and the size of a finding
+	rankMessage         // the fields and stats the risk message names: who, whom, from where
+	rankDistinct        // dc(f): narrow, often the detection's threshold
+	rankFirst           // min(_time): firstTime
+	rankLast            // max(_time): lastTime, often equal to firstTime
+	rankBy              // the other by-fields
+	rankValues          // values(f) lists
+)
+
+// columnRank orders columns by importance: tier (above) first, then the
+// position of the name in the risk message for rankMessage, else the
+// column's position (i, in By or in the stats). stat is nil for a by-field.
+func columnRank(d trail.Detection, name string, stat *trail.Stat, i int) int {
+	const tier = 1 << 20
+	switch {
+	case stat != nil && stat.Func == "count":
+		return rankCount*tier + i
+	case strings.Contains(d.Risk.Message, "$"+name+"$"):
+		return rankMessage*tier + strings.Index(d.Risk.Message, "$"+name+"$")
+	case stat == nil:
+		return rankBy*tier + i
+	case stat.Func == "dc":
+		return rankDistinct*tier + i
+	case stat.Func == "min":
+		return rankFirst*tier + i
+	case stat.Func == "max":
+		return rankLast*tier + i
+	}
+	return rankValues*tier + i
+}
+
+// readableColumn is the width below which a cut value is no longer worth
+// showing: a column is left out rather than cut narrower than this.
+const readableColumn = 14
+
+// selectColumns keeps the columns, in order of rank, that fit the budget
+// together at their readable width; it returns them in their own order
+// (by-fields, then stats) with the names of those left out.
+func selectColumns(cols []column, budget int) (kept []column, omitted []string) {
+	order := make([]int, len(cols))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cols[a].rank - cols[b].rank })
+	keep := make([]bool, len(cols))
+	need := len(indent) - len(colSep)
+	for _, i := range order {
+		if w := len(colSep) + cols[i].readable(); need+w <= budget {
+			need += w
+			keep[i] = true
+		}
+	}
+	for i, c := range cols {
+		if keep[i] {
+			kept = append(kept, c)
+		} else {
+			omitted = append(omitted, c.header)
+		}
+	}
+	return kept, omitted
+}
+
+// renderColumns lays the columns out in the budget: numbers and times at
+// their full width, the others shrunk by fit; the header line, then one
+// line per row.
+func renderColumns(cols []column, nrows, budget int) []string {
+	widths := make([]int, len(cols))
+	var cuttable, natural, compact []int
+	avail := budget - len(indent) - len(colSep)*(len(cols)-1)
+	for j, c := range cols {
+		widths[j] = c.natural
+		if c.cuttable {
+			cuttable = append(cuttable, j)
+			natural = append(natural, c.natural)
+			compact = append(compact, c.compact)
+		} else {
+			avail -= c.natural
+		}
+	}
+	fit(natural, compact, avail)
+	for k, j := range cuttable {
+		widths[j] = natural[k]
+	}
+	line := func(cell func(c column, w int) string) string {
 		var sb strings.Builder
-		for j, s := range c {
+		sb.WriteString(indent)
+		for j, c := range cols {
 			if j > 0 {
 				sb.WriteString(colSep)
 			}
-			s = cutCell(s, widths[j])
-			if rightAligned(j) {
+			s := cell(c, widths[j])
+			if c.right {
 				sb.WriteString(padLeft(s, widths[j]))
 			} else {
 				sb.WriteString(padRight(s, widths[j]))
@@ -138,84 +267,24 @@ func tableBlock(b block, budget int) (lines []string) {
 		}
 		return strings.TrimRight(sb.String(), " ")
 	}
-	cutCell = cutHeader
-	lines = append(lines, indent+render(header))
-	cutCell = cutValue
-	for _, c := range cells {
-		lines = append(lines, indent+render(c))
+	lines := []string{line(func(c column, w int) string { return cutHeader(c.header, w) })}
+	for r := range nrows {
+		lines = append(lines, line(func(c column, w int) string { return cutValue(c.cells[r], w) }))
 	}
 	return lines
 }
 
 // maxValuesColumn bounds a values(f) column in the table, which is never
-// cut otherwise: the full list is in the JSON and CSV formats.
+// wider: the full list is in the JSON and CSV formats.
 const maxValuesColumn = 40
 
 // tableStat renders a stat cell: values lists beyond maxValuesColumn are cut.
 func tableStat(s trail.Stat, v trail.StatValue) string {
-	t := sanitize(statText(s, v, ", "))
+	t := sanitize(statText(s, v, ", ", ctime))
 	if s.Func == "values" && width(t) > maxValuesColumn {
 		t = cutValue(t, maxValuesColumn)
 	}
 	return t
-}
-
-// readableColumn is the width below which a cut value is no longer worth
-// showing: a column is left out rather than cut narrower than this.
-const readableColumn = 14
-
-// selectColumns picks the by-field columns (indexes into By, in By order)
-// that fit the budget at a readable width. Columns are kept in order of
-// importance: the fields the detection's risk message names (the who, whom
-// and from where of a finding), then the others in By order. It returns the
-// kept columns and the names of those left out.
-func selectColumns(b block, cols []int, budget int) (kept []int, omitted []string) {
-	// The stats columns are never cut: they take their full width.
-	need := len(indent)
-	for i, s := range b.det.StatsOrDefault() {
-		w := width(sanitize(s.Name))
-		for _, r := range b.rows {
-			values, _ := rowStats(b.det, r)
-			w = max(w, width(tableStat(s, values[i])))
-		}
-		need += w + len(colSep)
-	}
-	colWidth := func(i int) int {
-		w := width(compactHeader(sanitize(b.det.By[i])))
-		for _, r := range b.rows {
-			w = max(w, width(cellText(r.Values[i])))
-		}
-		return min(w, readableColumn)
-	}
-	keep := make([]bool, len(b.det.By))
-	for _, i := range importance(b.det, cols) {
-		if w := colWidth(i) + len(colSep); need+w <= budget {
-			need += w
-			keep[i] = true
-		}
-	}
-	for _, i := range cols {
-		if keep[i] {
-			kept = append(kept, i)
-		} else {
-			omitted = append(omitted, sanitize(b.det.By[i]))
-		}
-	}
-	return kept, omitted
-}
-
-// importance orders by-field indexes: those named in the risk message
-// first, in message order, then the rest in By order.
-func importance(d trail.Detection, cols []int) []int {
-	rank := func(i int) int {
-		if p := strings.Index(d.Risk.Message, "$"+d.By[i]+"$"); p >= 0 {
-			return p
-		}
-		return len(d.Risk.Message) + i
-	}
-	out := slices.Clone(cols)
-	slices.SortStableFunc(out, func(a, b int) int { return rank(a) - rank(b) })
-	return out
 }
 
 // sameValue reports whether by-value i is the same (both null, or equal
@@ -239,24 +308,37 @@ func cellText(v *string) string {
 	return sanitize(*v)
 }
 
-// wrapItems lays name=value items out on indented lines of at most budget
-// columns, two spaces apart; an item too long for a line of its own is cut.
-func wrapItems(items []string, budget int) []string {
+// piece is a piece of text to wrap, and the separator that goes before it
+// when it is not the first of its line.
+type piece struct{ text, sep string }
+
+// items makes pieces of texts, sep apart.
+func items(texts []string, sep string) []piece {
+	ps := make([]piece, len(texts))
+	for i, t := range texts {
+		ps[i] = piece{t, sep}
+	}
+	return ps
+}
+
+// wrap lays pieces out on indented lines of at most budget cells, breaking
+// only between pieces; a piece too long for a line of its own is cut.
+func wrap(pieces []piece, budget int) []string {
 	var lines []string
 	avail := max(budget-len(indent), 1)
 	var cur strings.Builder
 	curW := 0
-	for _, it := range items {
-		it = cut(it, avail)
+	for _, p := range pieces {
+		it := cut(p.text, avail)
 		w := width(it)
-		if curW > 0 && curW+len(colSep)+w > avail {
+		if curW > 0 && curW+width(p.sep)+w > avail {
 			lines = append(lines, indent+cur.String())
 			cur.Reset()
 			curW = 0
 		}
 		if curW > 0 {
-			cur.WriteString(colSep)
-			curW += len(colSep)
+			cur.WriteString(p.sep)
+			curW += width(p.sep)
 		}
 		cur.WriteString(it)
 		curW += w
@@ -274,7 +356,9 @@ func wrapItems(items []string, budget int) []string {
 // than some cap C is cut to C (or C+1, for the leftmost ones, to use the
 // whole budget), and narrower columns are left alone. No column goes below
 // minColumn (or its own width if smaller); when even that does not fit, the
-// table overflows the budget.
+// total overflows the budget. It cannot in a table: selectColumns keeps
+// only columns that fit at their readable width, which is at least
+// minColumn.
 func fit(widths, compact []int, budget int) {
 	total := 0
 	for _, w := range widths {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/clipperhouse/displaywidth"
 	"github.com/trailhunt/trailhunt/trail"
 )
 
@@ -48,6 +49,8 @@ func TestWidthAndCut(t *testing.T) {
 		{"multi-byte runes count once", "josé-zoë", 6, 8, "josé-…", "…é-zoë"},
 		{"wide runes count twice and are never split", "ユーザー", 5, 8, "ユー…", "…ザー"},
 		{"combining mark counts zero", "e\u0301te", 3, 3, "e\u0301te", "e\u0301te"},
+		{"an accent stays on its letter", "xxe\u0301te", 4, 5, "xxe\u0301…", "…e\u0301te"},
+		{"emoji with a modifier is one cluster of two cells", "ok👍🏽ok", 4, 6, "ok…", "…ok"},
 		{"width one leaves the ellipsis", "alice", 1, 5, "…", "…"},
 		{"width zero leaves nothing", "alice", 0, 5, "", ""},
 	}
@@ -118,50 +121,118 @@ func TestFit(t *testing.T) {
 	}
 }
 
-// TestTableStaysInBudget checks the promises of the table over many widths:
-// one row is one line, no control character reaches the output, count and
-// the times are never cut, and no line is wider than the budget once the
-// budget leaves every by-field column its minimum width (below that, lines
-// overflow rather than lose every value).
-func TestTableStaysInBudget(t *testing.T) {
-	tests := []struct {
-		name     string
-		rows     []trail.Row
-		fitsFrom int // narrowest budget the table fits in
-	}{
-		{"hostile rows", testRows, 91},
-		{"realistic rows", realisticRows, 73},
+// tableCases are the row sets the table is checked with: a seed-like hunt,
+// hostile values over two detections, and a detection with declared stats.
+var tableCases = []struct {
+	name string
+	dets map[string]trail.Detection
+	rows []trail.Row
+}{
+	{"realistic", testDetections, realisticRows},
+	{"rows", testDetections, testRows},
+	{"stats", statsDetections, statsRows},
+}
+
+// checkWidth fails for any line of out wider than budget terminal cells
+// (wide runes count two) or holding a control character.
+func checkWidth(t *testing.T, out []byte, budget int) {
+	t.Helper()
+	for _, l := range strings.Split(strings.TrimSuffix(string(out), "\n"), "\n") {
+		for _, r := range l {
+			if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
+				t.Errorf("control character %U in line %q", r, l)
+			}
+		}
+		if w := displaywidth.String(l); w > budget {
+			t.Errorf("line of %d cells exceeds %d: %q", w, budget, l)
+		}
 	}
-	for _, tt := range tests {
-		for budget := 40; budget <= 240; budget++ {
-			t.Run(fmt.Sprintf("%s at %d", tt.name, budget), func(t *testing.T) {
-				out := string(write(t, Config{Format: FormatTable, Width: budget, Detections: testDetections}, tt.rows))
-				lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-				for _, l := range lines {
-					for _, r := range l {
-						if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
-							t.Errorf("control character %U in line %q", r, l)
-						}
-					}
-					if w := width(l); w > budget && budget >= tt.fitsFrom {
-						t.Errorf("line of %d columns exceeds %d: %q", w, budget, l)
-					}
-				}
-				// Each row is the one line holding its count and times.
-				for _, r := range tt.rows {
-					tail := fmt.Sprintf(" %d  %s  %s", r.Count, ctime(r.First), ctime(r.Last))
-					tail = strings.TrimRight(tail, " ")
-					n := 0
-					for _, l := range lines {
-						if strings.HasSuffix(l, tail) && strings.Contains(l, "  "+strings.TrimPrefix(tail, " ")) {
-							n++
-						}
-					}
-					if n == 0 {
-						t.Errorf("no line ends with %q", tail)
-					}
+}
+
+// TestTableWidthsGolden: the seed-like rows and the declared stats at the
+// usual terminal widths, exactly, and no line wider than the width.
+func TestTableWidthsGolden(t *testing.T) {
+	for _, tc := range tableCases {
+		if tc.name == "rows" {
+			continue // rows.table*.golden, in TestWriteGolden
+		}
+		for _, w := range []int{60, 80, 100, 120} {
+			name := fmt.Sprintf("%s.table%d.golden", tc.name, w)
+			t.Run(name, func(t *testing.T) {
+				out := write(t, Config{Format: FormatTable, Width: w, Detections: tc.dets}, tc.rows)
+				checkWidth(t, out, w)
+				golden(t, name, out)
+			})
+		}
+	}
+}
+
+// TestTableStaysInBudget checks the promises of the table at every width
+// from MinWidth to 240: no line wider than the width, footer included; no
+// control character; each row is one line, holding its count, and its
+// times when their columns are shown; from 80 cells on, every field the
+// risk message names is shown (hoisted or as a column).
+func TestTableStaysInBudget(t *testing.T) {
+	for _, tc := range tableCases {
+		for budget := MinWidth; budget <= 240; budget++ {
+			t.Run(fmt.Sprintf("%s at %d", tc.name, budget), func(t *testing.T) {
+				out := write(t, Config{Format: FormatTable, Width: budget, Detections: tc.dets}, tc.rows)
+				checkWidth(t, out, budget)
+				lines := strings.Split(string(out), "\n")
+				for _, b := range blocks(tc.dets, tc.rows) {
+					checkBlock(t, b, lines, budget)
 				}
 			})
+		}
+	}
+}
+
+// checkBlock finds block b's column header in lines (the first line after
+// its heading that has a stat's name as a word) and checks its rows.
+func checkBlock(t *testing.T, b block, lines []string, budget int) {
+	t.Helper()
+	start := slices.IndexFunc(lines, func(l string) bool { // the id may be cut ("aws_iam…")
+		f := strings.Fields(l)
+		return len(f) > 0 && !strings.HasPrefix(l, " ") && strings.HasPrefix(b.det.ID, strings.TrimSuffix(f[0], ellipsis))
+	})
+	if start < 0 {
+		t.Fatalf("no heading for %s", b.det.ID)
+	}
+	stats := b.det.StatsOrDefault()
+	h := start + 1
+	names := statNames(b.det)
+	for h < len(lines) && !slices.ContainsFunc(strings.Fields(lines[h]), func(f string) bool { return slices.Contains(names, f) }) {
+		h++
+	}
+	if h+len(b.rows) >= len(lines) {
+		t.Fatalf("%s: no column header naming a stat", b.det.ID)
+	}
+	header := lines[h]
+	for i, r := range b.rows {
+		line := lines[h+1+i]
+		values, _ := rowStats(b.det, r)
+		for j, s := range stats {
+			if !slices.Contains(strings.Fields(header), s.Name) {
+				continue
+			}
+			if v := tableStat(s, values[j]); s.Func != "values" && !strings.Contains(line, v) {
+				t.Errorf("%s row %d: %s %q not in %q", b.det.ID, i, s.Name, v, line)
+			}
+		}
+	}
+	if budget < 80 {
+		return
+	}
+	body := strings.Join(lines[start+1:h], "\n")
+	for _, name := range append(slices.Clone(b.det.By), statNames(b.det)...) {
+		if !strings.Contains(b.det.Risk.Message, "$"+name+"$") {
+			continue
+		}
+		shown := strings.Contains(body, name+"=") || slices.ContainsFunc(strings.Fields(header), func(f string) bool {
+			return f == name || f == compactHeader(name)
+		})
+		if !shown {
+			t.Errorf("%s at %d: %s, named by the risk message, is not shown:\n%s", b.det.ID, budget, name, strings.Join(lines, "\n"))
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/clipperhouse/displaywidth"
 )
 
 // sanitize makes an attacker-controlled value safe and single-line for a
@@ -68,53 +70,19 @@ func isSafeUnicode(s string) bool {
 	return true
 }
 
-// width returns the number of terminal columns s takes, counting runes: one
-// column per rune, two for East Asian wide and fullwidth runes (CJK, Hangul,
-// fullwidth forms, most emoji), none for combining marks. s must be
-// sanitized (no control characters).
-func width(s string) int {
-	n := 0
-	for _, r := range s {
-		n += runeWidth(r)
-	}
-	return n
-}
-
-func runeWidth(r rune) int {
-	switch {
-	case r < 0x300:
-		return 1
-	case unicode.In(r, unicode.Mn, unicode.Me):
-		return 0
-	case isWide(r):
-		return 2
-	}
-	return 1
-}
-
-// wideRanges approximates Unicode's East Asian Width W and F classes.
-var wideRanges = [][2]rune{
-	{0x1100, 0x115f}, {0x2e80, 0x303e}, {0x3041, 0x33ff}, {0x3400, 0x4dbf},
-	{0x4e00, 0x9fff}, {0xa000, 0xa4cf}, {0xa960, 0xa97f}, {0xac00, 0xd7a3},
-	{0xf900, 0xfaff}, {0xfe10, 0xfe19}, {0xfe30, 0xfe6f}, {0xff00, 0xff60},
-	{0xffe0, 0xffe6}, {0x1f300, 0x1f64f}, {0x1f900, 0x1f9ff}, {0x20000, 0x2fffd},
-	{0x30000, 0x3fffd},
-}
-
-func isWide(r rune) bool {
-	for _, wr := range wideRanges {
-		if r >= wr[0] && r <= wr[1] {
-			return true
-		}
-	}
-	return false
-}
+// width returns the number of terminal cells s takes, as a terminal draws
+// it: grapheme clusters of Unicode's East Asian Width W and F classes (CJK,
+// Hangul, fullwidth forms, emoji) take two cells, combining marks none,
+// the rest one (displaywidth, UAX #11 and TR51). s must be sanitized: no
+// control characters.
+func width(s string) int { return displaywidth.String(s) }
 
 // ellipsis marks a value cut to fit its column.
 const ellipsis = "…"
 
-// cut shortens s to at most w columns, ending it with an ellipsis when
-// anything was removed. It cuts between runes, never inside one.
+// cut shortens s to at most w cells, ending it with an ellipsis when
+// anything was removed. It cuts between grapheme clusters, never inside one
+// (an accent stays on its letter).
 func cut(s string, w int) string {
 	if width(s) <= w {
 		return s
@@ -122,22 +90,11 @@ func cut(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	var b strings.Builder
-	used := 0
-	for _, r := range s {
-		rw := runeWidth(r)
-		if used+rw > w-1 {
-			break
-		}
-		b.WriteRune(r)
-		used += rw
-	}
-	b.WriteString(ellipsis)
-	return b.String()
+	return displaywidth.TruncateString(s, w, ellipsis)
 }
 
-// cutEnd shortens s to at most w columns keeping its end, starting it with
-// an ellipsis when anything was removed.
+// cutEnd shortens s to at most w cells keeping its end, starting it with
+// an ellipsis when anything was removed; it cuts between grapheme clusters.
 func cutEnd(s string, w int) string {
 	if width(s) <= w {
 		return s
@@ -145,13 +102,25 @@ func cutEnd(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	runes := []rune(s)
-	used, i := 0, len(runes)
-	for i > 0 && used+runeWidth(runes[i-1]) <= w-1 {
-		i--
-		used += runeWidth(runes[i])
+	type cluster struct {
+		at, width int
 	}
-	return ellipsis + string(runes[i:])
+	var cs []cluster
+	g := displaywidth.StringGraphemes(s)
+	at := 0
+	for g.Next() {
+		cs = append(cs, cluster{at, g.Width()})
+		at += len(g.Value())
+	}
+	used, i := 0, len(cs)
+	for i > 0 && used+cs[i-1].width <= w-1 {
+		i--
+		used += cs[i].width
+	}
+	if i == len(cs) {
+		return ellipsis
+	}
+	return ellipsis + s[cs[i].at:]
 }
 
 // compactHeader is a dotted field path's last segment after an ellipsis

@@ -3,6 +3,7 @@ package profile
 import (
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,14 +14,20 @@ import (
 
 // BenchmarkSweep runs sweep.Run with the embedded policies over
 // $TRAILHUNT_BENCH_ARCHIVE with $TRAILHUNT_BENCH_WORKERS workers (default:
-// one per CPU), as `evaluate` does, without writing results.
+// one per CPU), as `evaluate` does, without writing results; with
+// $TRAILHUNT_BENCH_DETECTIONS (ids or globs, comma-separated) only those
+// detections.
 func BenchmarkSweep(b *testing.B) {
 	dir := os.Getenv("TRAILHUNT_BENCH_ARCHIVE")
 	if dir == "" {
 		b.Skip("TRAILHUNT_BENCH_ARCHIVE is not set")
 	}
 	workers, _ := strconv.Atoi(os.Getenv("TRAILHUNT_BENCH_WORKERS"))
-	set, err := engine.Load(b.Context(), engine.Config{Now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)})
+	var only []string
+	if d := os.Getenv("TRAILHUNT_BENCH_DETECTIONS"); d != "" {
+		only = strings.Split(d, ",")
+	}
+	set, err := engine.Load(b.Context(), engine.Config{Now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Detections: only})
 	if err != nil {
 		b.Fatal(err)
 	}

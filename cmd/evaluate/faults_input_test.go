@@ -236,7 +236,7 @@ func TestFaultsDuplicateKeysTime(t *testing.T) {
 	rec := strings.Replace(hit("dup-time"), `"eventTime":"2024-07-30T21:53:13Z"`, `"eventTime":"2024-01-01T00:00:00Z","eventTime":"2024-07-30T21:53:13Z"`, 1)
 	dir := writeFiles(t, map[string][]byte{"a.json": []byte(rec)})
 	r := evaluateFaults(t, dir, runOpts{}, dir)
-	if r.code != exitOK || !strings.Contains(r.stdout, `"firstTime":"2024-07-30T21:53:13","lastTime":"2024-07-30T21:53:13"`) {
+	if r.code != exitOK || !strings.Contains(r.stdout, `"firstTime":"2024-07-30T21:53:13Z","lastTime":"2024-07-30T21:53:13Z"`) {
 		t.Errorf("exit %d, output:\n%s", r.code, r.stdout)
 	}
 }

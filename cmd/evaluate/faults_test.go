@@ -1,7 +1,7 @@
 package main
 
 // Hostile and broken input, end to end through run(): one subtest per row of
-// the README's fault catalogue (faults_input_test.go: what is read;
+// the fault catalogue (docs/faults.md) (faults_input_test.go: what is read;
 // faults_sizes_test.go: size and depth; faults_run_test.go: output,
 // policies, filters, interrupts; faults_sandbox_test.go: what policies may
 // reach; faults_clobber_test.go: outputs naming inputs; signals_test.go:

@@ -24,9 +24,10 @@ const (
 	modeFollow = "follow" // evaluate each new file arriving in DIR once
 	modeList   = "list"   // print the loaded detections
 	modePlan   = "plan"   // print what a run over PATHs would read, reading nothing
+	modeVerify = "verify" // check CloudTrail's digests over AWSLogs trees (log integrity)
 )
 
-var modes = []string{modeRun, modeWatch, modeFollow, modeList, modePlan}
+var modes = []string{modeRun, modeWatch, modeFollow, modeList, modePlan, modeVerify}
 
 // config is the run specification: the command line, parsed and checked
 // before anything is read.
@@ -59,11 +60,12 @@ type config struct {
 	maxRecord      int64
 	maxDecompress  int64
 	s3             s3Flags
+	verify         verifyConfig // --verify, --public-keys (verify.go); --accounts, --regions are s3Flags'
 }
 
 // s3Flags are the AWSLogs planner's filters and the S3 client's settings.
 type s3Flags struct {
-	accounts, regions listFlag
+	accounts, regions csvFlag // 12-digit ids; region names
 	deliveryMargin    time.Duration
 	profile, region   string
 	endpoint          string
@@ -94,35 +96,37 @@ type rawFlags struct {
 }
 
 var (
-	all       = []string{modeRun, modeWatch, modeFollow, modeList} // modes that load policies
-	evaluated = []string{modeRun, modeWatch, modeFollow}           // modes that read logs
-	planned   = []string{modeRun, modeWatch, modePlan}             // modes that list inputs with the AWSLogs planner
+	all       = modes
+	policied  = []string{modeRun, modeWatch, modeFollow, modeList}             // modes that load detections
+	evaluated = []string{modeRun, modeWatch, modeFollow}                       // modes that read logs
+	windowed  = []string{modeRun, modeWatch, modeFollow, modeVerify, modePlan} // modes bounded by event time
+	planned   = []string{modeRun, modeWatch, modePlan}                         // modes that list inputs with the AWSLogs planner
 )
 
 var options = []option{
-	{"policies", all, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+	{"policies", policied, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.StringVar(&c.policies, "policies", "", "directory of detections, replacing the set embedded in the binary")
 	}},
-	{"add-policies", all, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+	{"add-policies", policied, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.Var(&r.addPolicies, "add-policies", "directory of more detection folders, run beside the --policies or embedded set (repeatable)")
 	}},
-	{"filters", all, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+	{"filters", policied, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.Var(&r.filters, "filters", "filter-list file or directory; its entries apply beside each detection's own filters.yaml (repeatable)")
 	}},
-	{"detection", all, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+	{"detection", policied, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.Var(&r.detections, "detection", "only the detections with this id or glob, e.g. 'aws_*loginprofile' (repeatable)")
 	}},
-	{"now", append(all, modePlan), func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+	{"now", all, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.StringVar(&r.now, "now", "", "the time filter expiry and relative --since/--until are judged against (default: the clock)")
 	}},
-	{"format", append(all, modePlan), func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+	{"format", all, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.StringVar(&r.format, "format", "", "output format: "+formatNames(report.Formats)+
-			" (run: default from --output's extension, else table on a terminal, else jsonl; watch: table; follow: jsonl; list, plan: table)")
+			" (run: default from --output's extension, else table on a terminal, else jsonl; watch: table; follow: jsonl; list, plan, verify: table)")
 	}},
-	{"since", append(evaluated, modePlan), func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+	{"since", windowed, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.StringVar(&r.since, "since", "", "only events at or after this time: RFC 3339, YYYY-MM-DD, 'YYYY-MM-DD HH:MM:SS' (UTC) or a duration back from --now (90m, 24h, 7d)")
 	}},
-	{"until", append(evaluated, modePlan), func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+	{"until", windowed, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.StringVar(&r.until, "until", "", "only events before this time (as --since)")
 	}},
 	{"quiet", evaluated, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
@@ -143,7 +147,7 @@ var options = []option{
 	{"max-decompressed-bytes", evaluated, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.Int64Var(&c.maxDecompress, "max-decompressed-bytes", 8<<30, "largest decompressed size of one file or archive member")
 	}},
-	{"workers", []string{modeRun, modeWatch}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+	{"workers", []string{modeRun, modeWatch, modeVerify}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.IntVar(&c.workers, "workers", 0, "parallel workers (default: number of CPUs)")
 	}},
 	{"width", []string{modeRun, modeWatch}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
@@ -174,10 +178,10 @@ var options = []option{
 		fs.DurationVar(&c.settle, "settle", 2*time.Second, "a file is complete once unchanged this long")
 	}},
 	// S3 and the AWSLogs planner
-	{"accounts", planned, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+	{"accounts", append(planned, modeVerify), func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.Var(&c.s3.accounts, "accounts", "only these AWS accounts of an AWSLogs tree (comma-separated, repeatable); the others are never listed")
 	}},
-	{"regions", planned, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+	{"regions", append(planned, modeVerify), func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.Var(&c.s3.regions, "regions", "only these regions of an AWSLogs tree (comma-separated, repeatable)")
 	}},
 	{"delivery-margin", planned, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
@@ -201,6 +205,13 @@ var options = []option{
 	{"s3-timeout", planned, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.DurationVar(&c.s3.timeout, "s3-timeout", s3source.DefaultTimeout, "per attempt: longest wait to connect, for an answer, or for the next bytes of a body")
 	}},
+	// Log integrity
+	{"public-keys", []string{modeVerify, modeRun}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.Var(&c.verify.publicKeys, "public-keys", "`FILE` of public keys saved from aws cloudtrail list-public-keys (repeatable: one per region)")
+	}},
+	{"verify", []string{modeRun}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.BoolVar(&c.verify.enabled, "verify", false, "first verify the inputs' CloudTrail digests, as evaluate verify does (with --public-keys); the summary counts the findings from files that did not verify")
+	}},
 	// The modes as flags of plain `evaluate`, as before subcommands.
 	{"watch", []string{modeRun}, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.BoolVar(&r.watch, "watch", false, "the same as `evaluate watch`")
@@ -214,9 +225,10 @@ var options = []option{
 var formatsOf = map[string][]report.Format{
 	modeRun:    report.Formats,
 	modeWatch:  {report.FormatTable, report.FormatJSON, report.FormatJSONL, report.FormatCSV},
-	modeFollow: {report.FormatJSONL},
+	modeFollow: {report.FormatJSONL, report.FormatOCSF},
 	modeList:   {report.FormatTable, report.FormatJSON},
 	modePlan:   {report.FormatTable, report.FormatJSON},
+	modeVerify: {report.FormatTable, report.FormatJSON},
 }
 
 func formatNames(fs []report.Format) string {
@@ -335,8 +347,10 @@ func (c *config) resolve(raw rawFlags, clock time.Time) error {
 		return errors.New("watch needs --policies DIR: the embedded policy set cannot change while it runs")
 	case (c.mode == modeRun || c.mode == modeWatch) && len(c.paths) == 0 && !c.version:
 		return errors.New("no PATH given: name files, directories, or - for standard input")
-	case c.widthSet && c.width < 40:
-		return fmt.Errorf("--width %d: want at least 40 columns", c.width)
+	case c.mode == modeVerify && len(c.paths) == 0:
+		return errors.New("no ROOT given: name the directories that hold AWSLogs/ (a copy of the trail's bucket)")
+	case c.widthSet && c.width < report.MinWidth:
+		return fmt.Errorf("--width %d: want at least %d columns", c.width, report.MinWidth)
 	case c.workers < 0:
 		return fmt.Errorf("--workers %d: want 0 (all CPUs) or more", c.workers)
 	case !c.since.IsZero() && !c.until.IsZero() && !c.until.After(c.since):
@@ -353,6 +367,10 @@ func (c *config) resolve(raw rawFlags, clock time.Time) error {
 		return fmt.Errorf("--settle %s: want a positive duration", c.settle)
 	}
 	if err := c.s3.check(c.mode, c.paths); err != nil {
+		return err
+	}
+	c.verify.accounts, c.verify.regions = c.s3.accounts, c.s3.regions
+	if err := c.verify.check(c.mode); err != nil {
 		return err
 	}
 	return refuseWritingOverInputs(*c)

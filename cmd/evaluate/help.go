@@ -21,7 +21,7 @@ archives of those. In an AWSLogs tree (local or S3), only the accounts,
 regions and day folders that --accounts, --regions, --since and --until
 allow are listed and read.
 
-Other modes: evaluate watch | follow | list | plan (evaluate MODE --help).
+Other modes: evaluate watch | follow | list | plan | verify (evaluate MODE --help).
 
 Examples:
   evaluate fixtures/
@@ -71,6 +71,23 @@ Examples:
   evaluate list
   evaluate list --add-policies ./my-detections --detection 'aws_*loginprofile'
   evaluate list --filters org-filters.yaml --format json
+`,
+	modeVerify: `Usage: evaluate verify [flags] ROOT...
+
+CloudTrail log file integrity validation, as aws cloudtrail validate-logs
+does it, but offline, over local copies of a trail's bucket (each ROOT holds
+AWSLogs/...). Checks each digest's signature (from its sidecar <digest>.sig)
+with the public keys saved from aws cloudtrail list-public-keys, the chain of
+digests, and the SHA-256 of every log file they list. Reports per account and
+region: valid, modified, missing, unlisted (in no digest), unverifiable (no
+signature or no key), and chain gaps. Exit 0 when everything verified, 3 when
+anything did not (or nothing was there to verify), 2 for bad arguments.
+See docs/integrity.md for how to save the keys and signatures.
+
+Examples:
+  evaluate verify --public-keys keys-us-east-1.json --public-keys keys-eu-west-1.json /data/trail-bucket/
+  evaluate verify --public-keys keys.json --accounts 111122223333 --since 2024-08-01 --until 2024-08-02 /data/trail-bucket/
+  evaluate run --verify --public-keys keys.json --summary summary.json /data/trail-bucket/
 `,
 }
 

@@ -62,6 +62,7 @@ func runLive(ctx context.Context, cfg config, ecfg engine.Config, stdin io.Reade
 	} else {
 		err = live.Follow(ctx, live.FollowConfig{
 			Dir:       cfg.paths[0],
+			Format:    cfg.format,
 			Since:     cfg.since,
 			Until:     cfg.until,
 			StateFile: cfg.state,

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/trailhunt/trailhunt/internal/ocsftest"
 )
 
 // followArgs are the flags of every --follow run here.
@@ -229,5 +231,53 @@ func TestLiveFollowNeverReadsItsState(t *testing.T) {
 	stop()
 	if strings.Contains(stderr.String(), "state.json:") {
 		t.Errorf("the state file was read:\n%s", stderr.String())
+	}
+}
+
+// TestLiveFollowStatsAndOCSF: follow writes each finding of a detection
+// with declared stats as a row of one (its stats and _time bucket, no where
+// threshold: a stream has no groups), and --format ocsf writes valid OCSF
+// Detection Findings; --since applies.
+func TestLiveFollowStatsAndOCSF(t *testing.T) {
+	v, err := ocsftest.New("../../report/testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	denied := func(id, at string) string {
+		return `{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/recon","accountId":"111122223333","userName":"recon"},` +
+			`"eventTime":"` + at + `","eventSource":"iam.amazonaws.com","eventName":"ListRoles","awsRegion":"us-east-1","sourceIPAddress":"192.0.2.7",` +
+			`"userAgent":"aws-cli/2.17.32","errorCode":"AccessDenied","eventID":"` + id + `","recipientAccountId":"111122223333"}`
+	}
+	for _, format := range []string{"jsonl", "ocsf"} {
+		t.Run(format, func(t *testing.T) {
+			in := t.TempDir()
+			stdout, stderr, stop := background(t, followArgs(in, "", "--format", format, "--since", "2024-09-10",
+				"--detection", "aws_iam_accessdenied_discovery_events")...)
+			waitFor(t, stderr, "follow: watching")
+			replaceFile(t, filepath.Join(in, "a.json"), wrap(denied("old-1", "2024-09-09T23:59:59Z"), denied("d-1", "2024-09-10T10:15:00Z")))
+			waitFor(t, stderr, "a.json: ")
+			if code := stop(); code != exitOK {
+				t.Fatalf("exit %d:\n%s", code, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), "a.json: 2 records, 1 findings, 0 failed, 1 outside --since/--until") {
+				t.Errorf("the file's line does not count the record outside the window:\n%s", stderr.String())
+			}
+			lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+			if len(lines) != 1 {
+				t.Fatalf("%d lines, want 1:\n%s", len(lines), stdout.String())
+			}
+			switch format {
+			case "jsonl":
+				for _, want := range []string{`"_time":"2024-09-10T10:00:00Z"`, `"count":1,"failures":1`, `"methods":1`, `"source":"` + filepath.Join(in, "a.json") + `#1"`} {
+					if !strings.Contains(lines[0], want) {
+						t.Errorf("finding lacks %s:\n%s", want, lines[0])
+					}
+				}
+			case "ocsf":
+				if err := v.Validate([]byte(lines[0])); err != nil {
+					t.Errorf("not a valid OCSF Detection Finding: %v\n%s", err, lines[0])
+				}
+			}
+		})
 	}
 }

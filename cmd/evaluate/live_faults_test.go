@@ -1,7 +1,7 @@
 package main
 
 // Faults of the live modes, end to end through run(): one test per row of
-// the README's "Watch and follow" fault catalogue. Each runs the command in
+// the "Watch and follow" section of the fault catalogue (docs/faults.md). Each runs the command in
 // the background on real temp dirs watched by real fsnotify, drives it by
 // changing files, and asserts what a person sees on stdout and stderr.
 

@@ -121,7 +121,7 @@ filters:
       userAgent: "stratus-red-team_*"
 `
 
-// TestWatchTuningSession is the README's tuning session: add a filter
+// TestWatchTuningSession is the tuning session (README, docs/live.md): add a filter
 // entry, see the finding go; break the policy, keep the last good set; fix
 // it, recover; Ctrl-C ends with exit 0.
 func TestWatchTuningSession(t *testing.T) {

@@ -1,6 +1,6 @@
 // Command evaluate runs trailhunt's detections over CloudTrail logs: files,
 // directory trees, gzip, zip and tar archives, or standard input. See the
-// README for flags, output formats and exit codes.
+// docs (docs/usage.md) for modes, flags, output formats and exit codes.
 package main
 
 import (

@@ -58,6 +58,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runList(ctx, cfg, ecfg, stdout, stderr)
 	case modePlan:
 		return runPlan(ctx, cfg, stdout, stderr)
+	case modeVerify:
+		return runVerify(ctx, cfg, stdout, stderr)
 	}
 	set, err := engine.Load(ctx, ecfg)
 	if err != nil {
@@ -77,6 +79,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if isTerminal(stdout) {
 			cfg.format = report.FormatTable
 		}
+	}
+
+	verification, err := prepareVerify(cfg)
+	var detections map[string]trail.Detection
+	if err == nil {
+		detections, err = verification.detections(set.Detections())
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "evaluate: %s\n", report.Printable(err.Error()))
+		return exitUsage
 	}
 
 	// S3 inputs are resolved and listed before anything is read or
@@ -101,6 +113,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 	rd := loader.New(loaderConfig(cfg, stdin))
 	errs := &errorPrinter{w: stderr, max: cfg.maxErrors, quiet: cfg.quiet}
+	verification.verify(ctx, cfg, errs)
 	prog := startProgress(ctx, cfg.quiet, stderr, rd, ins, start)
 	scfg := sweep.Config{
 		Sources:   ins.sources,
@@ -114,15 +127,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if raw != nil {
 		scfg.OnFinding = raw.write
 	}
-	res := sweep.Run(ctx, scfg, rd, set)
+	scfg.OnFinding = verification.onFinding(scfg.OnFinding)
+	res := sweep.Run(ctx, scfg, rd, verification.evaluator(set))
 	prog.stop()
 	errs.flush()
 
 	rows := res.Table.Rows()
-	detections := map[string]trail.Detection{}
-	for _, d := range set.Detections() {
-		detections[d.ID] = d
-	}
 	code := exitOK
 	werr := report.Write(out, report.Config{Format: cfg.format, Width: cfg.width, Detections: detections, PolicyVersion: set.Version()}, rows)
 	if err := commit(werr); err != nil {
@@ -146,6 +156,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 				report.Printable(strings.Join(ins.urls(), ", ")), o.Fetched, report.Printable(fmt.Sprint(sum.Skipped)))
 		}
 	}
+	sum.Integrity = verification.summary()
 	if !cfg.quiet {
 		if err := report.WriteSummary(stderr, sum); err != nil && code == exitOK {
 			code = exitOutput
@@ -171,7 +182,7 @@ func exitCode(code int, failOnFindings bool, s report.Summary) int {
 		return code
 	case s.Interrupted:
 		return exitInterrupted
-	case s.Failed > 0 || len(s.Errors) > 0:
+	case s.Failed > 0 || len(s.Errors) > 0 || s.Integrity != nil && !s.Integrity.Verified:
 		return exitIncomplete
 	case failOnFindings && s.Findings > 0:
 		return exitFindings

@@ -57,6 +57,7 @@ func TestS3SameRowsAsLocal(t *testing.T) {
 	args := []string{"--quiet", "--format", "jsonl", "--now", "2026-11-26T00:00:00Z"}
 	local := evaluate(t, "", append(args, fixtures)...)
 	remote := evaluate(t, "", append(args, bucket+"/copy/fixtures/")...)
+	remote.stdout = strings.ReplaceAll(remote.stdout, bucket+"/copy/fixtures/", fixtures+"/") // rows keep their sources
 	if remote.code != local.code || remote.stdout != local.stdout || remote.stderr != local.stderr {
 		t.Fatalf("S3: exit %d, stderr %q; local: exit %d, stderr %q; same rows: %v", remote.code, remote.stderr, local.code, local.stderr, remote.stdout == local.stdout)
 	}
@@ -207,7 +208,7 @@ func TestS3BadInput(t *testing.T) {
 		{"a window with nothing delivered", nil, []string{"--since", "2025-01-01", bucket + "/AWSLogs/"},
 			`^evaluate: s3://org-trail/AWSLogs/: no CloudTrail log files in the plan: 0 objects listed, none planned \(left out: digest prefixes 2, insight prefixes 2, outside_time prefixes 4\)$`},
 		{"no bucket", nil, []string{"s3:///x"}, `^evaluate: s3:///x: no bucket: want s3://bucket\[/prefix\]$`},
-		{"follow refuses S3", nil, []string{"follow", bucket}, `^evaluate follow: follow watches a local directory, not s3://org-trail: use run \(or watch\) for s3:// inputs$`},
+		{"follow refuses S3", nil, []string{"follow", bucket}, `^evaluate follow: follow reads local directories, not s3://org-trail: use run \(or watch, plan\) for s3:// inputs$`},
 		{"a bad account id", nil, []string{"--accounts", "prod", bucket}, `^evaluate: --accounts prod: an AWS account id is 12 digits$`},
 	}
 	for _, tc := range cases {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,12 +10,16 @@ import (
 	"github.com/trailhunt/trailhunt/loader/s3source"
 )
 
-// check validates the planner and S3 flags of the modes that have them, and
-// splits the comma-separated lists.
+// check validates the planner and S3 flags of the modes that have them.
 func (f *s3Flags) check(mode string, paths []string) error {
+	for _, a := range f.accounts {
+		if len(a) != 12 || strings.Trim(a, "0123456789") != "" {
+			return fmt.Errorf("--accounts %s: an AWS account id is 12 digits", a)
+		}
+	}
 	if !slices.Contains(planned, mode) {
-		if mode == modeFollow && len(paths) > 0 && s3source.IsURL(paths[0]) {
-			return errors.New("follow watches a local directory, not " + paths[0] + ": use run (or watch) for s3:// inputs")
+		if len(paths) > 0 && s3source.IsURL(paths[0]) && (mode == modeFollow || mode == modeVerify) {
+			return fmt.Errorf("%s reads local directories, not %s: use run (or watch, plan) for s3:// inputs", mode, paths[0])
 		}
 		return nil
 	}
@@ -29,22 +32,6 @@ func (f *s3Flags) check(mode string, paths []string) error {
 		return fmt.Errorf("--s3-attempts %d: want 1 or more", f.attempts)
 	case f.timeout <= 0:
 		return fmt.Errorf("--s3-timeout %s: want a positive duration", f.timeout)
-	}
-	for _, l := range []*listFlag{&f.accounts, &f.regions} {
-		var out listFlag
-		for _, v := range *l {
-			for part := range strings.SplitSeq(v, ",") {
-				if part = strings.TrimSpace(part); part != "" {
-					out = append(out, part)
-				}
-			}
-		}
-		*l = out
-	}
-	for _, a := range f.accounts {
-		if strings.Trim(a, "0123456789") != "" {
-			return fmt.Errorf("--accounts %s: an AWS account id is 12 digits", a)
-		}
 	}
 	for _, p := range paths {
 		if s3source.IsURL(p) {
@@ -64,6 +51,7 @@ func (c config) plan() loader.Plan {
 		Since:          c.since,
 		Until:          c.until,
 		DeliveryMargin: c.s3.deliveryMargin,
+		Digests:        c.verify.enabled, // --verify reads the digest files too
 	}
 }
 

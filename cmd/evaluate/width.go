@@ -24,5 +24,5 @@ func terminalWidth(out io.Writer) int {
 	if w <= 0 {
 		return report.DefaultWidth
 	}
-	return max(w, 40)
+	return max(w, report.MinWidth)
 }
