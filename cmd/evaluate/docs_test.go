@@ -74,7 +74,7 @@ func TestUsageDocumentsEveryFlag(t *testing.T) {
 	}
 }
 
-var citedTest = regexp.MustCompile("`([a-z/]+): (Test[A-Za-z0-9_]+)")
+var citedTest = regexp.MustCompile("`([a-z0-9/]+): (Test[A-Za-z0-9_]+)")
 
 func TestFaultCatalogueNamesRealTests(t *testing.T) {
 	cat, err := os.ReadFile("../../docs/faults.md")
