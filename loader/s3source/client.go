@@ -2,7 +2,6 @@ package s3source
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -186,19 +185,19 @@ func (c *Client) credentials(ctx context.Context) error {
 	if c.checked {
 		return c.creds
 	}
-	c.checked = true
 	if c.aws.Credentials == nil {
-		c.creds = ErrNoCredentials
+		c.checked, c.creds = true, ErrNoCredentials
 		return c.creds
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	cctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	if _, err := c.aws.Credentials.Retrieve(ctx); err != nil {
-		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return ctx.Err() // interrupted: ask again next time
+	if _, err := c.aws.Credentials.Retrieve(cctx); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err() // interrupted: no verdict
 		}
 		c.creds = fmt.Errorf("%w (%s)", ErrNoCredentials, lastLine(err))
 	}
+	c.checked = true
 	return c.creds
 }
 
