@@ -96,6 +96,9 @@ func apiFailure(op string, err error) (reason string, described error) {
 			b.WriteString(" " + lastLine(err))
 		}
 	}
+	if strings.Contains(err.Error(), "exceeded maximum number of attempts") {
+		b.WriteString(" (on every attempt)")
+	}
 	return reason, errors.New(b.String())
 }
 
