@@ -177,6 +177,13 @@ var options = []option{
 	{"settle", []string{modeFollow}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.DurationVar(&c.settle, "settle", 2*time.Second, "a file is complete once unchanged this long")
 	}},
+	// Log integrity
+	{"public-keys", []string{modeVerify, modeRun}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.Var(&c.verify.publicKeys, "public-keys", "`FILE` of public keys saved from aws cloudtrail list-public-keys (repeatable: one per region)")
+	}},
+	{"verify", []string{modeRun}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.BoolVar(&c.verify.enabled, "verify", false, "first verify the inputs' CloudTrail digests, as evaluate verify does (with --public-keys); the summary counts the findings from files that did not verify")
+	}},
 	// S3 and the AWSLogs planner
 	{"accounts", append(planned, modeVerify), func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.Var(&c.s3.accounts, "accounts", "only these AWS accounts of an AWSLogs tree (comma-separated, repeatable); the others are never listed")
@@ -204,13 +211,6 @@ var options = []option{
 	}},
 	{"s3-timeout", planned, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.DurationVar(&c.s3.timeout, "s3-timeout", s3source.DefaultTimeout, "per attempt: longest wait to connect, for an answer, or for the next bytes of a body")
-	}},
-	// Log integrity
-	{"public-keys", []string{modeVerify, modeRun}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
-		fs.Var(&c.verify.publicKeys, "public-keys", "`FILE` of public keys saved from aws cloudtrail list-public-keys (repeatable: one per region)")
-	}},
-	{"verify", []string{modeRun}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
-		fs.BoolVar(&c.verify.enabled, "verify", false, "first verify the inputs' CloudTrail digests, as evaluate verify does (with --public-keys); the summary counts the findings from files that did not verify")
 	}},
 	// The modes as flags of plain `evaluate`, as before subcommands.
 	{"watch", []string{modeRun}, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
