@@ -25,6 +25,10 @@
 //     group keeps the distinct values of every field its stats read (so dc
 //     is exact, never estimated), and the where condition is applied only
 //     when rows are read, after every merge;
+//   - Encode writes a table's whole state and Decode reads it back exactly
+//     (encode.go): decoded partial tables merge as the tables would, and a
+//     truncated, altered or foreign encoding is ErrCorrupt, never a smaller
+//     table;
 //   - Rows and Diff return rows in one deterministic order (see Compare) and
 //     deep copies that the caller may modify freely.
 //
