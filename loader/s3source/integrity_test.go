@@ -10,44 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/trailhunt/trailhunt/integrity"
 	"github.com/trailhunt/trailhunt/integrity/integritytest"
 	"github.com/trailhunt/trailhunt/internal/s3test"
 )
 
 var verifyStart = time.Date(2024, 8, 1, 0, 0, 0, 0, time.UTC)
-
-// UploadSigned puts a local signed tree into bucket under prefix as
-// CloudTrail stores it: every file but the sidecars, each digest with the
-// signature of its sidecar (if it has one) as its user metadata.
-func uploadSigned(t *testing.T, srv *s3test.Server, bucket, prefix, root string) {
-	t.Helper()
-	srv.CreateBucket(t, bucket)
-	cl := s3test.Client(srv.URL)
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.HasSuffix(p, integrity.SidecarSuffix) {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		in := &s3.PutObjectInput{Bucket: aws.String(bucket), Body: bytes.NewReader(data)}
-		rel, _ := filepath.Rel(root, p)
-		in.Key = aws.String(prefix + filepath.ToSlash(rel))
-		if sig, err := os.ReadFile(p + integrity.SidecarSuffix); err == nil {
-			in.Metadata = map[string]string{"signature": strings.TrimSpace(string(sig)), "signature-algorithm": "SHA256withRSA"}
-		}
-		_, err = cl.PutObject(context.Background(), in)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 // verdicts renders a report's files and gaps without their names (a local
 // path or an s3:// URL): one line each, sorted as the report is.
@@ -124,7 +92,8 @@ func TestVerifySameAsLocal(t *testing.T) {
 				touched = tc.file(tr)
 				tc.mutate(t, tr)
 			}
-			uploadSigned(t, srv, bucket, "org/", tr.Root)
+			srv.CreateBucket(t, bucket)
+			srv.UploadSigned(t, bucket, "org/", tr.Root)
 
 			cfg := integrity.Config{Keys: keys, Workers: 2}
 			local, err := integrity.Verify(context.Background(), integrity.Dir{}, []string{tr.Root}, cfg)
