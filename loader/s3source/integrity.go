@@ -121,7 +121,7 @@ func (v *Integrity) Metadata(ctx context.Context, o integrity.Object) (map[strin
 		md[strings.ToLower(k)] = val
 	}
 	if md["signature"] == "" {
-		return nil, fmt.Errorf("%w: %s has no x-amz-meta-signature", integrity.ErrNoSignature, o.Name)
+		return nil, fmt.Errorf("%w: the object has no x-amz-meta-signature", integrity.ErrNoSignature)
 	}
 	return md, nil
 }
