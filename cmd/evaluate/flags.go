@@ -101,6 +101,7 @@ var (
 	evaluated = []string{modeRun, modeWatch, modeFollow}                       // modes that read logs
 	windowed  = []string{modeRun, modeWatch, modeFollow, modeVerify, modePlan} // modes bounded by event time
 	planned   = []string{modeRun, modeWatch, modePlan}                         // modes that list inputs with the AWSLogs planner
+	s3Read    = append(planned[:len(planned):len(planned)], modeVerify)        // modes that read s3:// inputs
 )
 
 var options = []option{
@@ -194,22 +195,22 @@ var options = []option{
 	{"delivery-margin", planned, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.DurationVar(&c.s3.deliveryMargin, "delivery-margin", loader.DefaultDeliveryMargin, "with --until: how long after an event CloudTrail may deliver it; day folders up to --until plus this are read")
 	}},
-	{"profile", planned, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+	{"profile", s3Read, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.StringVar(&c.s3.profile, "profile", "", "AWS shared-config profile for s3:// inputs (default: AWS_PROFILE, else default)")
 	}},
-	{"region", planned, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+	{"region", s3Read, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.StringVar(&c.s3.region, "region", "", "AWS region to start from for s3:// inputs; a bucket elsewhere is found and read in its own region (default: AWS_REGION, the profile's, us-east-1)")
 	}},
-	{"endpoint-url", planned, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+	{"endpoint-url", s3Read, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.StringVar(&c.s3.endpoint, "endpoint-url", "", "URL of an S3-compatible store, addressed by path (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL)")
 	}},
-	{"s3-concurrency", planned, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+	{"s3-concurrency", s3Read, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.IntVar(&c.s3.concurrency, "s3-concurrency", s3source.DefaultConcurrency, "S3 requests (GETs, LISTs) in flight at once")
 	}},
-	{"s3-attempts", planned, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+	{"s3-attempts", s3Read, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.IntVar(&c.s3.attempts, "s3-attempts", s3source.DefaultAttempts, "tries of each S3 request (throttling, 5xx, broken connections and bodies are retried with backoff)")
 	}},
-	{"s3-timeout", planned, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+	{"s3-timeout", s3Read, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.DurationVar(&c.s3.timeout, "s3-timeout", s3source.DefaultTimeout, "per attempt: longest wait to connect, for an answer, or for the next bytes of a body")
 	}},
 	// The modes as flags of plain `evaluate`, as before subcommands.
@@ -348,7 +349,7 @@ func (c *config) resolve(raw rawFlags, clock time.Time) error {
 	case (c.mode == modeRun || c.mode == modeWatch) && len(c.paths) == 0 && !c.version:
 		return errors.New("no PATH given: name files, directories, or - for standard input")
 	case c.mode == modeVerify && len(c.paths) == 0:
-		return errors.New("no ROOT given: name the directories that hold AWSLogs/ (a copy of the trail's bucket)")
+		return errors.New("no ROOT given: name the directories that hold AWSLogs/ (a copy of the trail's bucket), or s3://bucket[/prefix]")
 	case c.widthSet && c.width < report.MinWidth:
 		return fmt.Errorf("--width %d: want at least %d columns", c.width, report.MinWidth)
 	case c.workers < 0:

@@ -75,18 +75,22 @@ Examples:
 	modeVerify: `Usage: evaluate verify [flags] ROOT...
 
 CloudTrail log file integrity validation, as aws cloudtrail validate-logs
-does it, but offline, over local copies of a trail's bucket (each ROOT holds
-AWSLogs/...). Checks each digest's signature (from its sidecar <digest>.sig)
-with the public keys saved from aws cloudtrail list-public-keys, the chain of
-digests, and the SHA-256 of every log file they list. Reports per account and
-region: valid, modified, missing, unlisted (in no digest), unverifiable (no
-signature or no key), and chain gaps. Exit 0 when everything verified, 3 when
-anything did not (or nothing was there to verify), 2 for bad arguments.
+does it, over a trail's bucket (s3://bucket[/prefix]; each digest's signature
+from its object's metadata) or offline over local copies of it (each ROOT
+holds AWSLogs/...; signatures from sidecars <digest>.sig), mixed freely.
+Checks each digest's signature with the public keys saved from
+aws cloudtrail list-public-keys, the chain of digests, and the SHA-256 of
+every log file they list. Reports per account and region: valid, modified,
+missing, unlisted (in no digest), unverifiable (no signature or no key), and
+chain gaps. Exit 0 when everything verified, 3 when anything did not (or
+nothing was there to verify), 2 for bad arguments or a bucket that cannot be
+listed.
 See docs/integrity.md for how to save the keys and signatures.
 
 Examples:
   evaluate verify --public-keys keys-us-east-1.json --public-keys keys-eu-west-1.json /data/trail-bucket/
   evaluate verify --public-keys keys.json --accounts 111122223333 --since 2024-08-01 --until 2024-08-02 /data/trail-bucket/
+  evaluate verify --public-keys keys.json s3://my-trail-bucket
   evaluate run --verify --public-keys keys.json --summary summary.json /data/trail-bucket/
 `,
 }

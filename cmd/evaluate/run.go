@@ -81,7 +81,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}
 
-	verification, err := prepareVerify(cfg)
+	verification, err := prepareVerify(ctx, cfg)
 	var detections map[string]trail.Detection
 	if err == nil {
 		detections, err = verification.detections(set.Detections())

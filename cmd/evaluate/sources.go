@@ -10,15 +10,16 @@ import (
 	"github.com/trailhunt/trailhunt/loader/s3source"
 )
 
-// check validates the planner and S3 flags of the modes that have them.
+// check validates the planner and S3 flags of the modes that have them
+// (verify has the S3 flags but not --delivery-margin, which stays 0).
 func (f *s3Flags) check(mode string, paths []string) error {
 	for _, a := range f.accounts {
 		if len(a) != 12 || strings.Trim(a, "0123456789") != "" {
 			return fmt.Errorf("--accounts %s: an AWS account id is 12 digits", a)
 		}
 	}
-	if !slices.Contains(planned, mode) {
-		if len(paths) > 0 && s3source.IsURL(paths[0]) && (mode == modeFollow || mode == modeVerify) {
+	if !slices.Contains(s3Read, mode) {
+		if len(paths) > 0 && s3source.IsURL(paths[0]) && mode == modeFollow {
 			return fmt.Errorf("%s reads local directories, not %s: use run (or watch, plan) for s3:// inputs", mode, paths[0])
 		}
 		return nil
@@ -63,6 +64,12 @@ type inputs struct {
 	s3      []*s3source.Source
 }
 
+// s3Config is the S3 client configuration of the flags.
+func (f *s3Flags) s3Config() s3source.Config {
+	return s3source.Config{Profile: f.profile, Region: f.region, Endpoint: f.endpoint,
+		Concurrency: f.concurrency, Attempts: f.attempts, Timeout: f.timeout}
+}
+
 // openInputs resolves and lists every s3:// PATH (one error, for exit 2,
 // if any fails: nothing is read of a run that cannot read all it was
 // asked to) and wraps the local ones.
@@ -85,10 +92,7 @@ func openInputs(ctx context.Context, cfg config) (inputs, error) {
 		flush()
 		if client == nil {
 			var err error
-			client, err = s3source.NewClient(ctx, s3source.Config{
-				Profile: cfg.s3.profile, Region: cfg.s3.region, Endpoint: cfg.s3.endpoint,
-				Concurrency: cfg.s3.concurrency, Attempts: cfg.s3.attempts, Timeout: cfg.s3.timeout,
-			})
+			client, err = s3source.NewClient(ctx, cfg.s3.s3Config())
 			if err != nil {
 				return in, err
 			}

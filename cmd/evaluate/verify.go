@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"slices"
 	"strings"
 
 	"github.com/trailhunt/trailhunt/engine"
 	"github.com/trailhunt/trailhunt/integrity"
+	"github.com/trailhunt/trailhunt/loader/s3source"
 	"github.com/trailhunt/trailhunt/report"
 	"github.com/trailhunt/trailhunt/sweep"
 	"github.com/trailhunt/trailhunt/trail"
@@ -57,12 +59,57 @@ func integrityConfig(cfg config, keys *integrity.Keys) integrity.Config {
 		Since: cfg.since, Until: cfg.until, Workers: cfg.workers}
 }
 
+// roots is the integrity.Source of a verification's roots: local trees
+// (integrity.Dir) and s3:// inputs (s3source.Integrity), mixed freely. A
+// root and each object it lists go to the one source that lists it: an
+// S3 object has its bucket, a local one none.
+type roots struct {
+	dir integrity.Dir
+	s3  *s3source.Integrity // nil when no root is s3://
+}
+
+// verifySource makes the source of cfg's roots. With s3:// roots it loads
+// the AWS configuration (no call to AWS yet).
+func verifySource(ctx context.Context, cfg config) (integrity.Source, error) {
+	r := roots{}
+	if !slices.ContainsFunc(cfg.paths, s3source.IsURL) {
+		return r.dir, nil
+	}
+	client, err := s3source.NewClient(ctx, cfg.s3.s3Config())
+	if err != nil {
+		return nil, err
+	}
+	r.s3 = &s3source.Integrity{Client: client, Accounts: cfg.verify.accounts, Regions: cfg.verify.regions, Since: cfg.since}
+	return r, nil
+}
+
+func (r roots) List(ctx context.Context, root string) iter.Seq2[integrity.Object, error] {
+	if s3source.IsURL(root) {
+		return r.s3.List(ctx, root)
+	}
+	return r.dir.List(ctx, root)
+}
+
+func (r roots) Open(ctx context.Context, o integrity.Object) (io.ReadCloser, error) {
+	if o.Bucket != "" {
+		return r.s3.Open(ctx, o)
+	}
+	return r.dir.Open(ctx, o)
+}
+
+func (r roots) Metadata(ctx context.Context, o integrity.Object) (map[string]string, error) {
+	if o.Bucket != "" {
+		return r.s3.Metadata(ctx, o)
+	}
+	return r.dir.Metadata(ctx, o)
+}
+
 // runVerify is `evaluate verify ROOT...`: CloudTrail log file integrity
-// validation over local AWSLogs trees. The report goes to stdout. Exit 0
+// validation over AWSLogs trees, local copies or s3://bucket[/prefix]. The report goes to stdout. Exit 0
 // when every file in scope verified and every chain is unbroken; 3 when
 // anything is modified, missing, unlisted, unverifiable or a gap, or when
 // nothing was there to verify; 2 before reading (bad key file, a ROOT that
-// is not a directory); 4 when the report cannot be written; 130 when
+// is not a directory, a bucket that cannot be listed); 4 when the report cannot be written; 130 when
 // interrupted (the report so far is written, marked).
 func runVerify(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	keys, err := integrity.LoadKeys(cfg.verify.publicKeys)
@@ -74,9 +121,18 @@ func runVerify(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "evaluate verify: no --public-keys: no digest can be verified, only hashes and chains checked "+
 			"(save the keys with `aws cloudtrail list-public-keys`, see docs/integrity.md)")
 	}
-	rep, err := integrity.Verify(ctx, integrity.Dir{}, cfg.paths, integrityConfig(cfg, keys))
+	src, err := verifySource(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "evaluate verify: %s\n", report.Printable(err.Error()))
+		return exitUsage
+	}
+	rep, err := integrity.Verify(ctx, src, cfg.paths, integrityConfig(cfg, keys))
 	if re := (*integrity.RootError)(nil); errors.As(err, &re) {
-		fmt.Fprintf(stderr, "evaluate verify: %s\n", report.Printable(re.Err.Error()))
+		msg := re.Err.Error()
+		if s3source.IsURL(re.Root) {
+			msg = re.Root + ": " + msg // an S3 error does not name its bucket
+		}
+		fmt.Fprintf(stderr, "evaluate verify: %s\n", report.Printable(msg))
 		return exitUsage
 	}
 	write := integrity.WriteTable
@@ -100,20 +156,25 @@ func runVerify(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 // are evaluated, and the findings counted by the verdict on their file.
 type runVerification struct {
 	keys     *integrity.Keys
+	src      integrity.Source
 	rep      *integrity.Report
 	findings map[string]int64
 }
 
 // prepareVerify checks what --verify needs before anything is written: the
-// key files, and that every PATH is a directory (a tree holding AWSLogs/).
-// It returns nil when the run does not verify.
-func prepareVerify(cfg config) (*runVerification, error) {
+// key files, and that every local PATH is a directory (a tree holding
+// AWSLogs/); s3:// PATHs are checked when the run lists them. It returns
+// nil when the run does not verify.
+func prepareVerify(ctx context.Context, cfg config) (*runVerification, error) {
 	if !cfg.verify.enabled {
 		return nil, nil
 	}
 	for _, p := range cfg.paths {
 		if p == "-" {
 			return nil, errors.New("--verify: standard input cannot be verified: name the directories that hold AWSLogs/")
+		}
+		if s3source.IsURL(p) {
+			continue
 		}
 		if fi, err := os.Stat(p); err != nil || !fi.IsDir() {
 			return nil, fmt.Errorf("--verify: %s is not a directory: --verify reads trees holding AWSLogs/ (a copy of the trail's bucket)", p)
@@ -123,7 +184,11 @@ func prepareVerify(cfg config) (*runVerification, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &runVerification{keys: keys, findings: map[string]int64{}}, nil
+	src, err := verifySource(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &runVerification{keys: keys, src: src, findings: map[string]int64{}}, nil
 }
 
 // verify verifies the run's inputs and prints each file that did not verify,
@@ -135,7 +200,7 @@ func (rv *runVerification) verify(ctx context.Context, cfg config, errs *errorPr
 	if rv.keys.Len() == 0 {
 		errs.print(errors.New("integrity: no --public-keys: no digest can be verified"))
 	}
-	rep, err := integrity.Verify(ctx, integrity.Dir{}, cfg.paths, integrityConfig(cfg, rv.keys))
+	rep, err := integrity.Verify(ctx, rv.src, cfg.paths, integrityConfig(cfg, rv.keys))
 	if err != nil && rep == nil {
 		// The paths were checked: a root gone since, say. Nothing verified.
 		errs.print(fmt.Errorf("integrity: %w", err))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/trailhunt/trailhunt/integrity/integritytest"
+	"github.com/trailhunt/trailhunt/internal/s3test"
 )
 
 var treeStart = time.Date(2024, 8, 1, 0, 0, 0, 0, time.UTC)
@@ -124,7 +125,7 @@ func TestVerifyRefusals(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"verify"}, "evaluate verify: no ROOT given: name the directories that hold AWSLogs/ (a copy of the trail's bucket)"},
+		{[]string{"verify"}, "evaluate verify: no ROOT given: name the directories that hold AWSLogs/ (a copy of the trail's bucket), or s3://bucket[/prefix]"},
 		{[]string{"verify", "--policies", "policies", tr.Root}, "evaluate verify: --policies: not available with `evaluate verify` (it applies to run, watch, follow, list)"},
 		{[]string{"verify", "--verify", tr.Root}, "evaluate verify: --verify: not available with `evaluate verify` (it applies to run)"},
 		{[]string{"verify", "--format", "csv", tr.Root}, "evaluate verify: --format csv: `evaluate verify` writes table, json"},
@@ -239,4 +240,50 @@ func TestIntegrityDocShowsARealSession(t *testing.T) {
 	if got := block[i+len(command) : j]; got != strings.ReplaceAll(string(want), "$ROOT", "/data/trail-bucket") {
 		t.Errorf("docs/integrity.md's session differs from testdata/verify.tampered (root /data/trail-bucket):\n%s", got)
 	}
+}
+
+// TestVerifyS3: `evaluate verify s3://bucket` gives the report of the local
+// copy the bucket was uploaded from, the signatures from the objects'
+// metadata; `run --verify` over s3:// marks the rows of a modified file;
+// local and s3:// roots verify together.
+func TestVerifyS3(t *testing.T) {
+	tr, keys := signedTree(t)
+	integritytest.Rewrite(t, tr.Logs[createAccessKeyFile][0], func(b []byte) []byte {
+		return bytes.Replace(b, []byte(`"requestID":"`), []byte(`"requestID":"x`), 1)
+	})
+	srv := s3test.Start(t)
+	srv.CreateBucket(t, tr.Spec.Bucket)
+	srv.UploadSigned(t, tr.Spec.Bucket, "", tr.Root)
+	s3test.Env(t, srv.URL)
+	bucket := "s3://" + tr.Spec.Bucket
+
+	local := evaluate(t, "", "verify", "--workers", "2", "--format", "json", "--public-keys", keys, tr.Root)
+	remote := evaluate(t, "", "verify", "--workers", "2", "--format", "json", "--public-keys", keys, bucket)
+	if remote.code != exitIncomplete || local.code != exitIncomplete {
+		t.Fatalf("exit %d (local %d), want %d; stderr:\n%s", remote.code, local.code, exitIncomplete, remote.stderr)
+	}
+	if got, want := strings.ReplaceAll(remote.stdout, bucket, "$ROOT"), inTree(tr, local.stdout); got != want {
+		t.Errorf("report from S3 differs from the local copy's\n--- S3\n%s--- local\n%s", got, want)
+	}
+	if !strings.Contains(remote.stdout, `"file": "`+bucket+"/AWSLogs/") || !strings.Contains(remote.stdout, `"status": "modified"`) {
+		t.Errorf("want files named %s/AWSLogs/..., one modified:\n%s", bucket, remote.stdout)
+	}
+
+	run := evaluate(t, "", append(append([]string{}, pinned[1:]...), "--verify", "--public-keys", keys, "--format", "jsonl", bucket)...)
+	if run.code != exitIncomplete || !strings.Contains(run.stdout, `"integrity":"modified"`) || !strings.Contains(run.stdout, bucket+"/AWSLogs/") {
+		t.Errorf("run --verify s3://: exit %d, want rows marked modified, from %s/...; stdout:\n%s\nstderr:\n%s", run.code, bucket, run.stdout, run.stderr)
+	}
+
+	// Both at once: the two copies are two trees of one trail.
+	both := evaluate(t, "", "verify", "--workers", "2", "--format", "json", "--public-keys", keys, tr.Root, bucket)
+	if both.code != exitIncomplete || strings.Count(both.stdout, `"status": "modified"`) != 2 {
+		t.Errorf("verify ROOT s3://: exit %d, want 2 modified files; stdout:\n%s\nstderr:\n%s", both.code, both.stdout, both.stderr)
+	}
+
+	missing := evaluate(t, "", "verify", "--public-keys", keys, "s3://no-such-bucket")
+	if missing.code != exitUsage || !strings.HasPrefix(missing.stderr, "evaluate verify: s3://no-such-bucket: bucket does not exist") ||
+		strings.Count(missing.stderr, "\n") != 1 {
+		t.Errorf("no such bucket: exit %d, stderr %q, want one line and exit 2", missing.code, missing.stderr)
+	}
+	t.Logf("no such bucket: %s", missing.stderr)
 }

@@ -35,6 +35,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/trailhunt/trailhunt/integrity"
 )
 
 // The credentials and region every server is started with.
@@ -279,6 +281,41 @@ func (s *Server) Put(tb testing.TB, bucket, key string, data []byte) {
 	if err != nil {
 		tb.Fatalf("put s3://%s/%s: %v", bucket, key, err)
 	}
+}
+
+// UploadSigned uploads a local copy of a trail's bucket (integritytest's
+// trees) as CloudTrail stores it: every file under dir but the signature
+// sidecars, as prefix + its slash-separated path, and each digest that has
+// a sidecar <digest>.sig with its signature as the object's user metadata
+// (x-amz-meta-signature, x-amz-meta-signature-algorithm). A digest without
+// a sidecar is uploaded without a signature. It returns how many objects.
+func (s *Server) UploadSigned(tb testing.TB, bucket, prefix, dir string) int {
+	tb.Helper()
+	cl := Client(s.URL)
+	n := 0
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(p, integrity.SidecarSuffix) {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		in := &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(prefix + filepath.ToSlash(rel)), Body: bytes.NewReader(data)}
+		if sig, err := os.ReadFile(p + integrity.SidecarSuffix); err == nil {
+			in.Metadata = map[string]string{"signature": strings.TrimSpace(string(sig)), "signature-algorithm": "SHA256withRSA"}
+		}
+		if _, err := cl.PutObject(context.Background(), in); err != nil {
+			return fmt.Errorf("put s3://%s/%s: %w", bucket, aws.ToString(in.Key), err)
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n
 }
 
 // Upload uploads every file under dir as prefix + its slash-separated
