@@ -58,6 +58,9 @@ type Summary struct {
 	// Integrity is the log integrity verification of the inputs (run
 	// --verify); nil (null) when the run did not verify them.
 	Integrity *Integrity // integrity
+	// MissingShards: the shards a merge did not have (evaluate merge); its
+	// rows and counts leave their inputs out.
+	MissingShards []int // missing_shards
 
 	Elapsed     time.Duration // elapsed_seconds: wall time, as seconds (a float)
 	Interrupted bool          // interrupted: the run was stopped before reading all input
@@ -109,6 +112,7 @@ type summaryJSON struct {
 	FilterSources    map[string]string `json:"filter_sources"`
 	BelowCondition   map[string]int64  `json:"below_condition"`
 	Integrity        *Integrity        `json:"integrity"`
+	MissingShards    []int             `json:"missing_shards"`
 	ElapsedSeconds   float64           `json:"elapsed_seconds"`
 	Interrupted      bool              `json:"interrupted"`
 	RecordsPerSecond float64           `json:"records_per_second"`
@@ -153,6 +157,7 @@ func (s Summary) MarshalJSON() ([]byte, error) {
 		FilterSources:    orNoSources(s.FilterSources),
 		BelowCondition:   orEmpty(s.BelowCondition),
 		Integrity:        s.Integrity.orEmpty(),
+		MissingShards:    orNoShards(s.MissingShards),
 		ElapsedSeconds:   s.Elapsed.Seconds(),
 		Interrupted:      s.Interrupted,
 		RecordsPerSecond: s.RecordsPerSecond(),
@@ -171,6 +176,13 @@ func (in *Integrity) orEmpty() *Integrity {
 		}
 	}
 	return &out
+}
+
+func orNoShards(l []int) []int {
+	if l == nil {
+		return []int{}
+	}
+	return l
 }
 
 func orNoSources(m map[string]string) map[string]string {
@@ -282,6 +294,13 @@ func WriteSummary(w io.Writer, s Summary) error {
 		if len(in.Findings) > 0 {
 			add("", "findings by the verdict on their file: "+counts(in.Findings))
 		}
+	}
+	if len(s.MissingShards) > 0 {
+		var ids []string
+		for _, i := range s.MissingShards {
+			ids = append(ids, strconv.Itoa(i))
+		}
+		add("shards", "incomplete: missing "+strings.Join(ids, ", "))
 	}
 	elapsed := s.Elapsed.Round(time.Millisecond).String()
 	if s.Interrupted {

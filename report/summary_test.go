@@ -89,8 +89,8 @@ func TestSummaryJSONFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"policy_version", "detections", "files", "members", "bytes", "decompressed", "objects_listed", "objects_planned", "objects_fetched", "objects_failed", "records", "no_time",
-		"evaluated", "failed", "skipped", "errors", "findings", "rows", "suppressed", "expired_filters", "filter_sources", "below_condition",
-		"integrity", "elapsed_seconds", "interrupted", "records_per_second"}
+		"evaluated", "failed", "skipped", "errors", "findings", "rows", "suppressed", "expired_filters", "filter_sources", "below_condition", "integrity",
+		"missing_shards", "elapsed_seconds", "interrupted", "records_per_second"}
 	if got := jsonKeys(t, doc.Bytes()); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("keys:\n%v\nwant:\n%v", got, want)
 	}

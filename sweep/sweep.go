@@ -48,6 +48,13 @@ type Evaluator interface {
 
 // Config says what to sweep and how.
 type Config struct {
+	// Shard, when Count > 0, reads only this shard's share of the listed
+	// inputs (see Shard): the shards of a hunt split it without overlap.
+	Shard Shard
+	// OnListed, when set, is called once every input is listed, before
+	// any is read: each shard lists every input, so what listing counts
+	// belongs to one shard only.
+	OnListed func()
 	// Sources are listed in order and their inputs read; nil means the
 	// local Paths.
 	Sources []loader.Source
@@ -93,6 +100,9 @@ const (
 
 // Result is what a sweep found and counted.
 type Result struct {
+	// Plan identifies every input listed, before sharding (PlanID): the
+	// shards of one hunt have the same plan.
+	Plan        string
 	Table       *aggregate.Table
 	Evaluated   int64            // records evaluated by every detection without error
 	Failed      int64            // records the evaluator failed on (at least one detection)
@@ -118,13 +128,22 @@ func Run(ctx context.Context, cfg Config, r *loader.Reader, ev Evaluator) Result
 		sources = []loader.Source{loader.Local{Paths: cfg.Paths}}
 	}
 	var list []loader.Input
-	var total int64
 	for in, err := range r.List(ctx, sources...) {
 		if err != nil {
 			cb.err(err)
 			continue
 		}
 		list = append(list, in)
+	}
+	plan := PlanID(list)
+	if cfg.OnListed != nil {
+		cfg.OnListed()
+	}
+	if cfg.Shard.Count > 0 {
+		list = cfg.Shard.Of(list)
+	}
+	var total int64
+	for _, in := range list {
 		total += max(in.Size, 0)
 	}
 	if cfg.OnInputs != nil {
@@ -215,7 +234,9 @@ func Run(ctx context.Context, cfg Config, r *loader.Reader, ev Evaluator) Result
 	}
 	evaluators.Wait()
 
-	return mergeParts(ctx, ev.Specs(), parts)
+	res := mergeParts(ctx, ev.Specs(), parts)
+	res.Plan = plan
+	return res
 }
 
 // RunRecords evaluates records already in memory (the --watch cache) as Run

@@ -5,14 +5,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/trailhunt/trailhunt/loader"
 	"github.com/trailhunt/trailhunt/loader/s3source"
 	"github.com/trailhunt/trailhunt/report"
+	"github.com/trailhunt/trailhunt/sweep"
 )
 
 // The modes (subcommands). Every mode parses the same flags into one run
@@ -25,9 +28,10 @@ const (
 	modeList   = "list"   // print the loaded detections
 	modePlan   = "plan"   // print what a run over PATHs would read, reading nothing
 	modeVerify = "verify" // check CloudTrail's digests over AWSLogs trees (log integrity)
+	modeMerge  = "merge"  // merge the partial results of a hunt's shards into its rows and summary
 )
 
-var modes = []string{modeRun, modeWatch, modeFollow, modeList, modePlan, modeVerify}
+var modes = []string{modeRun, modeWatch, modeFollow, modeList, modePlan, modeVerify, modeMerge}
 
 // config is the run specification: the command line, parsed and checked
 // before anything is read.
@@ -57,6 +61,8 @@ type config struct {
 	settle         time.Duration
 	evalTimeout    time.Duration
 	maxErrors      int
+	partial        string      // run: write a partial result here, not rows
+	shard          sweep.Shard // run: this shard of the hunt (Count 0: all of it)
 	maxRecord      int64
 	maxDecompress  int64
 	s3             s3Flags
@@ -91,13 +97,15 @@ type option struct {
 // the format, and the legacy mode flags.
 type rawFlags struct {
 	since, until, now, format, follow string
+	shardIndex                        string
 	filters, detections, addPolicies  listFlag
 	watch                             bool
 }
 
 var (
 	all       = modes
-	policied  = []string{modeRun, modeWatch, modeFollow, modeList}             // modes that load detections
+	policied  = []string{modeRun, modeWatch, modeFollow, modeList, modeMerge}  // modes that load detections
+	reporting = []string{modeRun, modeMerge}                                   // modes that write rows and a run summary
 	evaluated = []string{modeRun, modeWatch, modeFollow}                       // modes that read logs
 	windowed  = []string{modeRun, modeWatch, modeFollow, modeVerify, modePlan} // modes bounded by event time
 	planned   = []string{modeRun, modeWatch, modePlan}                         // modes that list inputs with the AWSLogs planner
@@ -117,12 +125,12 @@ var options = []option{
 	{"detection", policied, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.Var(&r.detections, "detection", "only the detections with this id or glob, e.g. 'aws_*loginprofile' (repeatable)")
 	}},
-	{"now", all, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+	{"now", []string{modeRun, modeWatch, modeFollow, modeList, modePlan, modeVerify}, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.StringVar(&r.now, "now", "", "the time filter expiry and relative --since/--until are judged against (default: the clock)")
 	}},
 	{"format", all, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.StringVar(&r.format, "format", "", "output format: "+formatNames(report.Formats)+
-			" (run: default from --output's extension, else table on a terminal, else jsonl; watch: table; follow: jsonl; list, plan, verify: table)")
+			" (run, merge: default from --output's extension, else table on a terminal, else jsonl; watch: table; follow: jsonl; list, plan, verify: table)")
 	}},
 	{"since", windowed, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.StringVar(&r.since, "since", "", "only events at or after this time: RFC 3339, YYYY-MM-DD, 'YYYY-MM-DD HH:MM:SS' (UTC) or a duration back from --now (90m, 24h, 7d)")
@@ -130,7 +138,7 @@ var options = []option{
 	{"until", windowed, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.StringVar(&r.until, "until", "", "only events before this time (as --since)")
 	}},
-	{"quiet", evaluated, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+	{"quiet", append(evaluated[:len(evaluated):len(evaluated)], modeMerge), func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.BoolVar(&c.quiet, "quiet", false, "no progress line, no per-error lines, no summary on stderr")
 	}},
 	{"eval-timeout", evaluated, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
@@ -151,19 +159,19 @@ var options = []option{
 	{"workers", []string{modeRun, modeWatch, modeVerify}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.IntVar(&c.workers, "workers", 0, "parallel workers (default: number of CPUs)")
 	}},
-	{"width", []string{modeRun, modeWatch}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+	{"width", []string{modeRun, modeWatch, modeMerge}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.IntVar(&c.width, "width", 0, "table width in columns (default: the terminal's, else $COLUMNS, else 120)")
 	}},
-	{"output", []string{modeRun}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+	{"output", reporting, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.StringVar(&c.output, "output", "", "write results to this file, atomically (default: standard output); its extension sets the format")
 	}},
-	{"summary", []string{modeRun}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+	{"summary", reporting, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.StringVar(&c.summary, "summary", "", "also write the run summary as JSON to this file")
 	}},
 	{"raw", []string{modeRun}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.StringVar(&c.raw, "raw", "", "also write the raw record behind every finding shown, as JSON lines with its detection and source")
 	}},
-	{"fail-on-findings", []string{modeRun}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+	{"fail-on-findings", reporting, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.BoolVar(&c.failOnFindings, "fail-on-findings", false, "exit 1 when there is at least one finding")
 	}},
 	{"version", []string{modeRun}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
@@ -213,6 +221,16 @@ var options = []option{
 	{"s3-timeout", s3Read, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.DurationVar(&c.s3.timeout, "s3-timeout", s3source.DefaultTimeout, "per attempt: longest wait to connect, for an answer, or for the next bytes of a body")
 	}},
+	// Scale-out: shards and partial results
+	{"partial", []string{modeRun}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.StringVar(&c.partial, "partial", "", "write this shard's partial result to `FILE` (atomically) instead of rows, for evaluate merge")
+	}},
+	{"shard-count", []string{modeRun}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+		fs.IntVar(&c.shard.Count, "shard-count", 0, "split the hunt into `N` shards by input bytes and read only this shard's inputs")
+	}},
+	{"shard-index", []string{modeRun}, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+		fs.StringVar(&r.shardIndex, "shard-index", "", "this shard's index, 0 to N-1 (default: $JOB_COMPLETION_INDEX, else $AWS_BATCH_JOB_ARRAY_INDEX)")
+	}},
 	// The modes as flags of plain `evaluate`, as before subcommands.
 	{"watch", []string{modeRun}, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
 		fs.BoolVar(&r.watch, "watch", false, "the same as `evaluate watch`")
@@ -230,6 +248,7 @@ var formatsOf = map[string][]report.Format{
 	modeList:   {report.FormatTable, report.FormatJSON},
 	modePlan:   {report.FormatTable, report.FormatJSON},
 	modeVerify: {report.FormatTable, report.FormatJSON},
+	modeMerge:  report.Formats,
 }
 
 func formatNames(fs []report.Format) string {
@@ -374,6 +393,9 @@ func (c *config) resolve(raw rawFlags, clock time.Time) error {
 	if err := c.verify.check(c.mode); err != nil {
 		return err
 	}
+	if err := c.resolveShard(raw); err != nil {
+		return err
+	}
 	return refuseWritingOverInputs(*c)
 }
 
@@ -396,4 +418,54 @@ func formatOfName(name string) (report.Format, bool) {
 		return report.FormatTable, true
 	}
 	return "", false
+}
+
+// resolveShard checks the scale-out flags: the shard's index comes from
+// --shard-index, else the job system's environment (Kubernetes Indexed
+// Jobs set JOB_COMPLETION_INDEX, AWS Batch array jobs
+// AWS_BATCH_JOB_ARRAY_INDEX).
+func (c *config) resolveShard(raw rawFlags) error {
+	switch {
+	case c.mode == modeMerge && len(c.paths) == 0:
+		return errors.New("no PARTIAL given: name the partial results (files, or directories of *.thp files) of the hunt's shards")
+	case c.partial != "" && c.verify.enabled:
+		return errors.New("--partial with --verify: verify the bucket once with evaluate verify, then run the shards")
+	case c.partial != "" && (c.output != "" || c.formatSet):
+		return errors.New("--partial writes a partial result, no rows: --output and --format are for evaluate merge")
+	case strings.HasPrefix(c.partial, "s3://"):
+		return fmt.Errorf("--partial %s: partial results are written to files (a volume the shards share); S3 is not supported yet", c.partial)
+	case c.shard.Count < 0:
+		return fmt.Errorf("--shard-count %d: want 1 or more", c.shard.Count)
+	case c.shard.Count == 0 && raw.shardIndex != "":
+		return errors.New("--shard-index goes with --shard-count")
+	}
+	if c.shard.Count == 0 {
+		if c.partial != "" {
+			c.shard = sweep.Shard{Index: 0, Count: 1}
+		}
+		return nil
+	}
+	index, from := raw.shardIndex, "--shard-index"
+	for _, env := range []string{"JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"} {
+		if index == "" {
+			index, from = os.Getenv(env), "$"+env
+		}
+	}
+	if index == "" {
+		return fmt.Errorf("--shard-count %d needs --shard-index, $JOB_COMPLETION_INDEX or $AWS_BATCH_JOB_ARRAY_INDEX", c.shard.Count)
+	}
+	i, err := strconv.Atoi(index)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%s %q is not a shard index: want a number from 0 to %d", from, index, c.shard.Count-1)
+	case i < 0 || i >= c.shard.Count:
+		return fmt.Errorf("%s %d: want 0 to %d (--shard-count %d)", from, i, c.shard.Count-1, c.shard.Count)
+	}
+	c.shard.Index = i
+	for _, p := range c.paths {
+		if p == "-" {
+			return errors.New("standard input cannot be sharded: name files, directories or s3:// prefixes")
+		}
+	}
+	return nil
 }

@@ -61,6 +61,18 @@ Examples:
   evaluate plan --since 2024-08-01 --until 2024-08-03 s3://org-trail
   evaluate plan --accounts 111122223333,444455556666 --regions us-east-1 --format json /data/AWSLogs/
 `,
+	modeMerge: `Usage: evaluate merge [flags] PARTIAL...
+
+Merges the partial results of a hunt's shards (evaluate run --partial
+FILE --shard-count N, on N machines) into exactly the rows and summary one
+run over the same inputs gives, in any format. PARTIAL is a .thp file or a
+directory of them. Partials of another policy set, time window or plan are
+refused; a missing shard is named, and its absence marked in the summary.
+
+Examples:
+  evaluate merge --format ocsf --output result.ocsf.jsonl --summary summary.json /partials/
+  evaluate merge --add-policies ./my-detections shard-0.thp shard-1.thp shard-2.thp
+`,
 	modeList: `Usage: evaluate list [flags]
 
 Prints every loaded detection: id, title, type, ATT&CK, risk score, stats

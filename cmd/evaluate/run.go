@@ -60,6 +60,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runPlan(ctx, cfg, stdout, stderr)
 	case modeVerify:
 		return runVerify(ctx, cfg, stdout, stderr)
+	case modeMerge:
+		return runMerge(ctx, cfg, ecfg, stdout, stderr, start)
 	}
 	set, err := engine.Load(ctx, ecfg)
 	if err != nil {
@@ -128,16 +130,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		scfg.OnFinding = raw.write
 	}
 	scfg.OnFinding = verification.onFinding(scfg.OnFinding)
+	var listed listing // what listing counted: each shard lists every input
+	scfg.Shard, scfg.OnListed = cfg.shard, func() { listed = takeListing(rd, ins) }
 	res := sweep.Run(ctx, scfg, rd, verification.evaluator(set))
 	prog.stop()
 	errs.flush()
 
 	rows := res.Table.Rows()
 	code := exitOK
-	werr := report.Write(out, report.Config{Format: cfg.format, Width: cfg.width, Detections: detections, PolicyVersion: set.Version()}, rows)
-	if err := commit(werr); err != nil {
-		fmt.Fprintf(stderr, "evaluate: write results: %v\n", err)
-		code = exitOutput
+	if cfg.partial == "" {
+		code = writeRows(out, commit, cfg, detections, set.Version(), rows, stderr)
 	}
 	if err := raw.close(); err != nil {
 		fmt.Fprintf(stderr, "evaluate: write --raw: %v\n", err)
@@ -157,6 +159,32 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}
 	sum.Integrity = verification.summary()
+	if cfg.shard.Index > 0 {
+		sum = sum.Minus(listed.summary(set))
+	}
+	if cfg.partial != "" {
+		if err := writePartial(cfg, set, res, sum); err != nil {
+			fmt.Fprintf(stderr, "evaluate: write --partial: %v\n", err)
+			code = exitOutput
+		}
+	}
+	return finishRun(cfg, sum, code, stderr)
+}
+
+// writeRows writes the result rows to out and commits it; exit 4 when they
+// could not be written.
+func writeRows(out io.Writer, commit func(error) error, cfg config, detections map[string]trail.Detection, version string, rows []trail.Row, stderr io.Writer) int {
+	werr := report.Write(out, report.Config{Format: cfg.format, Width: cfg.width, Detections: detections, PolicyVersion: version}, rows)
+	if err := commit(werr); err != nil {
+		fmt.Fprintf(stderr, "evaluate: write results: %v\n", err)
+		return exitOutput
+	}
+	return exitOK
+}
+
+// finishRun writes the summary (stderr, --summary) and maps the run to its
+// exit code: what a run and a merge end with alike.
+func finishRun(cfg config, sum report.Summary, code int, stderr io.Writer) int {
 	if !cfg.quiet {
 		if err := report.WriteSummary(stderr, sum); err != nil && code == exitOK {
 			code = exitOutput

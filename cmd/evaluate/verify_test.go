@@ -126,7 +126,7 @@ func TestVerifyRefusals(t *testing.T) {
 		want string
 	}{
 		{[]string{"verify"}, "evaluate verify: no ROOT given: name the directories that hold AWSLogs/ (a copy of the trail's bucket), or s3://bucket[/prefix]"},
-		{[]string{"verify", "--policies", "policies", tr.Root}, "evaluate verify: --policies: not available with `evaluate verify` (it applies to run, watch, follow, list)"},
+		{[]string{"verify", "--policies", "policies", tr.Root}, "evaluate verify: --policies: not available with `evaluate verify` (it applies to run, watch, follow, list, merge)"},
 		{[]string{"verify", "--verify", tr.Root}, "evaluate verify: --verify: not available with `evaluate verify` (it applies to run)"},
 		{[]string{"verify", "--format", "csv", tr.Root}, "evaluate verify: --format csv: `evaluate verify` writes table, json"},
 		{[]string{"verify", "--accounts", "1234", tr.Root}, "evaluate verify: --accounts 1234: an AWS account id is 12 digits"},

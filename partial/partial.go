@@ -1,0 +1,123 @@
+// Package partial is the partial result of one shard of a hunt: what
+// `evaluate run --partial` writes instead of rows, and `evaluate merge`
+// reads back, so that N machines give exactly the rows and summary of one.
+//
+// The file:
+//
+//	magic   "trailhunt partial result\n"
+//	meta    uvarint length, then a JSON object (Meta): the format version,
+//	        the policy set's version and detections, the time window, the
+//	        "now" filter expiry was judged at, the plan (every input listed,
+//	        before sharding), the shard, and the shard's run summary (every
+//	        counter, errors and skips by reason, suppressions per filter
+//	        entry, expired entries)
+//	table   the shard's aggregation state (aggregate's encoding: groups,
+//	        distinct values, first sources, times to the nanosecond)
+//	sum     SHA-256 of everything before it
+//
+// JSON for the meta, so a person or a script can read what a partial is;
+// the binary table for millions of groups, exact and compact.
+//
+// Invariants:
+//   - a file is read whole or not at all: a truncated, altered or foreign
+//     file is ErrCorrupt, never part of a merge;
+//   - Read gives back exactly the Meta and the table Write was given.
+package partial
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/trailhunt/trailhunt/aggregate"
+	"github.com/trailhunt/trailhunt/report"
+)
+
+const (
+	magic = "trailhunt partial result\n"
+	// Version is the format version this build writes and reads.
+	Version = 1
+	maxMeta = 64 << 20
+)
+
+// ErrCorrupt marks a file that is not a whole partial result of a version
+// this build reads.
+var ErrCorrupt = errors.New("not a valid partial result")
+
+// Meta is what a partial result says of itself.
+type Meta struct {
+	FormatVersion int            `json:"format_version"`
+	PolicyVersion string         `json:"policy_version"`
+	Detections    []string       `json:"detections"`
+	Since         time.Time      `json:"since"` // zero: unbounded
+	Until         time.Time      `json:"until"`
+	Now           time.Time      `json:"now"` // filter expiry was judged at this time
+	Plan          string         `json:"plan"`
+	ShardIndex    int            `json:"shard_index"`
+	ShardCount    int            `json:"shard_count"`
+	Summary       report.Summary `json:"summary"`
+}
+
+// Write writes a partial result.
+func Write(w io.Writer, m Meta, t *aggregate.Table) error {
+	m.FormatVersion = Version
+	meta, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("write partial: %w", err)
+	}
+	h := sha256.New()
+	bw := bufio.NewWriter(io.MultiWriter(w, h))
+	bw.WriteString(magic)
+	bw.Write(binary.AppendUvarint(nil, uint64(len(meta))))
+	bw.Write(meta)
+	if err := t.Encode(bw); err != nil {
+		return fmt.Errorf("write partial: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write partial: %w", err)
+	}
+	if _, err := w.Write(h.Sum(nil)); err != nil {
+		return fmt.Errorf("write partial: %w", err)
+	}
+	return nil
+}
+
+// Read reads a partial result; the table's rows are computed with specs.
+func Read(r io.Reader, specs aggregate.Specs) (Meta, *aggregate.Table, error) {
+	var m Meta
+	all, err := io.ReadAll(r)
+	if err != nil {
+		return m, nil, fmt.Errorf("read partial: %w", err)
+	}
+	if len(all) < len(magic)+sha256.Size || string(all[:len(magic)]) != magic {
+		return m, nil, fmt.Errorf("%w: no partial-result header", ErrCorrupt)
+	}
+	body, sum := all[:len(all)-sha256.Size], all[len(all)-sha256.Size:]
+	if got := sha256.Sum256(body); !bytes.Equal(got[:], sum) {
+		return m, nil, fmt.Errorf("%w: checksum does not match (truncated or altered)", ErrCorrupt)
+	}
+	rest := body[len(magic):]
+	n, k := binary.Uvarint(rest)
+	if k <= 0 || n > maxMeta || uint64(len(rest)-k) < n {
+		return m, nil, fmt.Errorf("%w: bad metadata length", ErrCorrupt)
+	}
+	dec := json.NewDecoder(bytes.NewReader(rest[k : k+int(n)]))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return m, nil, fmt.Errorf("%w: metadata: %v", ErrCorrupt, err)
+	}
+	if m.FormatVersion != Version {
+		return m, nil, fmt.Errorf("%w: format version %d (this build reads %d)", ErrCorrupt, m.FormatVersion, Version)
+	}
+	t, err := aggregate.Decode(bytes.NewReader(rest[k+int(n):]), specs)
+	if err != nil {
+		return m, nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	return m, t, nil
+}
