@@ -110,6 +110,7 @@ var (
 	windowed  = []string{modeRun, modeWatch, modeFollow, modeVerify, modePlan} // modes bounded by event time
 	planned   = []string{modeRun, modeWatch, modePlan}                         // modes that list inputs with the AWSLogs planner
 	s3Read    = append(planned[:len(planned):len(planned)], modeVerify)        // modes that read s3:// inputs
+	s3Client  = append(s3Read[:len(s3Read):len(s3Read)], modeMerge)            // modes with an S3 client (merge reads s3:// partials)
 )
 
 var options = []option{
@@ -203,27 +204,27 @@ var options = []option{
 	{"delivery-margin", planned, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.DurationVar(&c.s3.deliveryMargin, "delivery-margin", loader.DefaultDeliveryMargin, "with --until: how long after an event CloudTrail may deliver it; day folders up to --until plus this are read")
 	}},
-	{"profile", s3Read, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+	{"profile", s3Client, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.StringVar(&c.s3.profile, "profile", "", "AWS shared-config profile for s3:// inputs (default: AWS_PROFILE, else default)")
 	}},
-	{"region", s3Read, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+	{"region", s3Client, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.StringVar(&c.s3.region, "region", "", "AWS region to start from for s3:// inputs; a bucket elsewhere is found and read in its own region (default: AWS_REGION, the profile's, us-east-1)")
 	}},
-	{"endpoint-url", s3Read, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+	{"endpoint-url", s3Client, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.StringVar(&c.s3.endpoint, "endpoint-url", "", "URL of an S3-compatible store, addressed by path (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL)")
 	}},
 	{"s3-concurrency", s3Read, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.IntVar(&c.s3.concurrency, "s3-concurrency", s3source.DefaultConcurrency, "S3 requests (GETs, LISTs) in flight at once")
 	}},
-	{"s3-attempts", s3Read, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+	{"s3-attempts", s3Client, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.IntVar(&c.s3.attempts, "s3-attempts", s3source.DefaultAttempts, "tries of each S3 request (throttling, 5xx, broken connections and bodies are retried with backoff)")
 	}},
-	{"s3-timeout", s3Read, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
+	{"s3-timeout", s3Client, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.DurationVar(&c.s3.timeout, "s3-timeout", s3source.DefaultTimeout, "per attempt: longest wait to connect, for an answer, or for the next bytes of a body")
 	}},
 	// Scale-out: shards and partial results
 	{"partial", []string{modeRun}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
-		fs.StringVar(&c.partial, "partial", "", "write this shard's partial result to `FILE` (atomically) instead of rows, for evaluate merge")
+		fs.StringVar(&c.partial, "partial", "", "write this shard's partial result to `FILE` or s3://bucket/key.thp (atomically: a rename, or one PUT) instead of rows, for evaluate merge")
 	}},
 	{"shard-count", []string{modeRun}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.IntVar(&c.shard.Count, "shard-count", 0, "split the hunt into `N` shards by input bytes and read only this shard's inputs")
@@ -427,13 +428,13 @@ func formatOfName(name string) (report.Format, bool) {
 func (c *config) resolveShard(raw rawFlags) error {
 	switch {
 	case c.mode == modeMerge && len(c.paths) == 0:
-		return errors.New("no PARTIAL given: name the partial results (files, or directories of *.thp files) of the hunt's shards")
+		return errors.New("no PARTIAL given: name the partial results (files, directories of *.thp files, or s3:// objects and prefixes) of the hunt's shards")
 	case c.partial != "" && c.verify.enabled:
 		return errors.New("--partial with --verify: verify the bucket once with evaluate verify, then run the shards")
 	case c.partial != "" && (c.output != "" || c.formatSet):
 		return errors.New("--partial writes a partial result, no rows: --output and --format are for evaluate merge")
-	case strings.HasPrefix(c.partial, "s3://"):
-		return fmt.Errorf("--partial %s: partial results are written to files (a volume the shards share); S3 is not supported yet", c.partial)
+	case s3source.IsURL(c.partial) && !isObjectURL(c.partial):
+		return fmt.Errorf("--partial %s: want s3://bucket/key.thp, the object to write", c.partial)
 	case c.shard.Count < 0:
 		return fmt.Errorf("--shard-count %d: want 1 or more", c.shard.Count)
 	case c.shard.Count == 0 && raw.shardIndex != "":
@@ -468,4 +469,11 @@ func (c *config) resolveShard(raw rawFlags) error {
 		}
 	}
 	return nil
+}
+
+// isObjectURL reports whether an s3:// URL names an object: a bucket and a
+// key that is not a folder.
+func isObjectURL(u string) bool {
+	_, key, err := s3source.ParseURL(u)
+	return err == nil && key != "" && !strings.HasSuffix(key, "/")
 }

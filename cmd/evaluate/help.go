@@ -66,11 +66,14 @@ Examples:
 Merges the partial results of a hunt's shards (evaluate run --partial
 FILE --shard-count N, on N machines) into exactly the rows and summary one
 run over the same inputs gives, in any format. PARTIAL is a .thp file or a
-directory of them. Partials of another policy set, time window or plan are
-refused; a missing shard is named, and its absence marked in the summary.
+directory of them, or an S3 object or prefix (s3://bucket/prefix/: the
+.thp objects directly under it); local and s3:// may be mixed. Partials of
+another policy set, time window or plan are refused; a missing shard is
+named, and its absence marked in the summary.
 
 Examples:
   evaluate merge --format ocsf --output result.ocsf.jsonl --summary summary.json /partials/
+  evaluate merge --summary summary.json s3://results-bucket/hunt-2026-10/
   evaluate merge --add-policies ./my-detections shard-0.thp shard-1.thp shard-2.thp
 `,
 	modeList: `Usage: evaluate list [flags]

@@ -153,9 +153,9 @@ func TestShardRefusals(t *testing.T) {
 		{"x1", []string{"--partial", out, "--shard-count", "3", fixtures}, `evaluate: $JOB_COMPLETION_INDEX "x1" is not a shard index: want a number from 0 to 2`},
 		{"", []string{"--shard-index", "1", fixtures}, "evaluate: --shard-index goes with --shard-count"},
 		{"", []string{"--partial", out, "--output", "x.jsonl", fixtures}, "evaluate: --partial writes a partial result, no rows: --output and --format are for evaluate merge"},
-		{"", []string{"--partial", "s3://bucket/p.thp", fixtures}, "evaluate: --partial s3://bucket/p.thp: partial results are written to files (a volume the shards share); S3 is not supported yet"},
+		{"", []string{"--partial", "s3://bucket/partials/", fixtures}, "evaluate: --partial s3://bucket/partials/: want s3://bucket/key.thp, the object to write"},
 		{"", []string{"--partial", out, "--shard-count", "2", "--shard-index", "0", "-"}, "evaluate: standard input cannot be sharded: name files, directories or s3:// prefixes"},
-		{"", []string{"merge"}, "evaluate merge: no PARTIAL given: name the partial results (files, or directories of *.thp files) of the hunt's shards"},
+		{"", []string{"merge"}, "evaluate merge: no PARTIAL given: name the partial results (files, directories of *.thp files, or s3:// objects and prefixes) of the hunt's shards"},
 		{"", []string{"merge", "--since", "7d", out}, "evaluate merge: --since: not available with `evaluate merge`"},
 	} {
 		t.Run(tc.want, func(t *testing.T) {

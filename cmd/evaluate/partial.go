@@ -16,6 +16,7 @@ import (
 	"github.com/trailhunt/trailhunt/aggregate"
 	"github.com/trailhunt/trailhunt/engine"
 	"github.com/trailhunt/trailhunt/loader"
+	"github.com/trailhunt/trailhunt/loader/s3source"
 	"github.com/trailhunt/trailhunt/partial"
 	"github.com/trailhunt/trailhunt/report"
 	"github.com/trailhunt/trailhunt/sweep"
@@ -46,17 +47,33 @@ func (l listing) summary(set *engine.Set) report.Summary {
 // partialExt names partial results in a directory given to merge.
 const partialExt = ".thp"
 
-// writePartial writes the shard's partial result atomically.
-func writePartial(cfg config, set *engine.Set, res sweep.Result, sum report.Summary) error {
-	f, err := report.CreateAtomic(cfg.partial)
-	if err != nil {
-		return err
-	}
+// writePartial writes the shard's partial result atomically: to a file
+// through a temporary file and a rename, or to s3://bucket/key with one
+// PutObject of the bytes built in memory (an object appears whole or not
+// at all; a shard killed before it leaves none).
+func writePartial(ctx context.Context, cfg config, set *engine.Set, res sweep.Result, sum report.Summary) error {
 	// No wall time in the file: the same shard over the same inputs writes
 	// the same bytes (a re-run replaces it, a copy of it merges as one).
 	sum.Elapsed = 0
 	m := partial.Meta{PolicyVersion: set.Version(), Detections: sum.Detections, Since: cfg.since, Until: cfg.until,
 		Now: cfg.now, Plan: res.Plan, ShardIndex: cfg.shard.Index, ShardCount: cfg.shard.Count, Summary: sum}
+	if s3source.IsURL(cfg.partial) {
+		var b bytes.Buffer
+		if err := partial.Write(&b, m, res.Table); err != nil {
+			return err
+		}
+		client, err := s3source.NewClient(ctx, cfg.s3.s3Config())
+		if err != nil {
+			return fmt.Errorf("%s: %w", cfg.partial, err)
+		}
+		// An interrupted run still writes its partial (marked so in its
+		// summary), as it would to a file: the PUT outlives the signal.
+		return client.Put(context.WithoutCancel(ctx), cfg.partial, b.Bytes())
+	}
+	f, err := report.CreateAtomic(cfg.partial)
+	if err != nil {
+		return err
+	}
 	if err := partial.Write(f, m, res.Table); err != nil {
 		return errors.Join(err, f.Abort())
 	}
@@ -82,16 +99,17 @@ func runMerge(ctx context.Context, cfg config, ecfg engine.Config, stdout, stder
 		fmt.Fprintf(stderr, "evaluate merge: %s\n", report.PrintableLines(err.Error()))
 		return exitUsage
 	}
-	files, err := partialFiles(cfg.paths)
+	files, err := partialSources(ctx, cfg)
 	if err != nil {
-		fmt.Fprintf(stderr, "evaluate merge: %v\n", err)
+		fmt.Fprintf(stderr, "evaluate merge: %s\n", report.PrintableLines(err.Error()))
 		return exitUsage
 	}
 	var shards []shardFile
-	for _, name := range files {
-		b, err := os.ReadFile(name)
+	for _, f := range files {
+		name := f.name
+		b, err := f.read(ctx)
 		if err != nil {
-			fmt.Fprintf(stderr, "evaluate merge: %v\n", err)
+			fmt.Fprintf(stderr, "evaluate merge: %s\n", report.PrintableLines(err.Error()))
 			return exitUsage
 		}
 		m, t, err := partial.Read(bytes.NewReader(b), set.Specs())
@@ -171,6 +189,98 @@ func runMerge(ctx context.Context, cfg config, ecfg engine.Config, stdout, stder
 }
 
 func sha(b []byte) [32]byte { return sha256.Sum256(b) }
+
+// partialSource is one partial result to read for a merge: a local file
+// or an S3 object.
+type partialSource struct {
+	name string
+	read func(context.Context) ([]byte, error)
+}
+
+// partialSources expands the merge's arguments, local and s3:// alike (one
+// hunt's partials may be gathered from both): files and objects as given,
+// directories and prefixes to the *.thp files or objects directly in them,
+// all in name order.
+func partialSources(ctx context.Context, cfg config) ([]partialSource, error) {
+	var out []partialSource
+	var client *s3source.Client
+	for _, p := range cfg.paths {
+		if !s3source.IsURL(p) {
+			names, err := partialFiles([]string{p})
+			if err != nil {
+				return nil, err
+			}
+			for _, name := range names {
+				out = append(out, partialSource{name, func(context.Context) ([]byte, error) { return os.ReadFile(name) }})
+			}
+			continue
+		}
+		if client == nil {
+			var err error
+			if client, err = s3source.NewClient(ctx, cfg.s3.s3Config()); err != nil {
+				return nil, fmt.Errorf("%s: %w", p, err)
+			}
+		}
+		found, err := s3Partials(ctx, client, p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, found...)
+	}
+	slices.SortStableFunc(out, func(a, b partialSource) int { return strings.Compare(a.name, b.name) })
+	return slices.CompactFunc(out, func(a, b partialSource) bool { return a.name == b.name }), nil
+}
+
+// s3Partials lists url with the S3 source (credentials, region, retries,
+// its typed errors) and its planner off: the object url names, if it
+// exists, else the *.thp objects directly under url as a folder. Each is
+// read with the source's GET, which resumes a broken body.
+func s3Partials(ctx context.Context, c *s3source.Client, url string) ([]partialSource, error) {
+	src, err := c.Open(ctx, url, loader.Plan{})
+	if err != nil {
+		return nil, err
+	}
+	bucket, key, _ := s3source.ParseURL(url)
+	dir := key
+	if dir != "" && !strings.HasSuffix(dir, "/") {
+		dir += "/"
+	}
+	var exact, found []loader.Input
+	for in, err := range src.List(ctx, nil) {
+		if err != nil {
+			return nil, err
+		}
+		k := strings.TrimPrefix(in.Path, "s3://"+bucket+"/")
+		if k == key {
+			exact = append(exact, in)
+		}
+		if rest, ok := strings.CutPrefix(k, dir); ok && !strings.Contains(rest, "/") && strings.HasSuffix(rest, partialExt) {
+			found = append(found, in)
+		}
+	}
+	if len(exact) > 0 {
+		found = exact
+	}
+	if len(found) == 0 {
+		return nil, fmt.Errorf("%s holds no partial results (*%s objects directly under s3://%s/%s)", url, partialExt, bucket, dir)
+	}
+	var out []partialSource
+	for _, in := range found {
+		out = append(out, partialSource{in.Path, func(ctx context.Context) ([]byte, error) {
+			rc, err := src.Open(ctx, in)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", in.Path, err)
+			}
+			defer rc.Close()
+			b, err := io.ReadAll(rc)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", in.Path, err)
+			}
+			return b, nil
+		}})
+	}
+	return out, nil
+}
 
 // partialFiles expands the merge's arguments: files as given, directories
 // to their *.thp files, in name order.

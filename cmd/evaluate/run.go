@@ -163,7 +163,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		sum = sum.Minus(listed.summary(set))
 	}
 	if cfg.partial != "" {
-		if err := writePartial(cfg, set, res, sum); err != nil {
+		if err := writePartial(ctx, cfg, set, res, sum); err != nil {
 			fmt.Fprintf(stderr, "evaluate: write --partial: %v\n", err)
 			code = exitOutput
 		}

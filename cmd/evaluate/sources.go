@@ -18,7 +18,7 @@ func (f *s3Flags) check(mode string, paths []string) error {
 			return fmt.Errorf("--accounts %s: an AWS account id is 12 digits", a)
 		}
 	}
-	if !slices.Contains(s3Read, mode) {
+	if !slices.Contains(s3Client, mode) {
 		if len(paths) > 0 && s3source.IsURL(paths[0]) && mode == modeFollow {
 			return fmt.Errorf("%s reads local directories, not %s: use run (or watch, plan) for s3:// inputs", mode, paths[0])
 		}
@@ -27,7 +27,7 @@ func (f *s3Flags) check(mode string, paths []string) error {
 	switch {
 	case f.deliveryMargin < 0:
 		return fmt.Errorf("--delivery-margin %s: want 0 or more", f.deliveryMargin)
-	case f.concurrency < 1:
+	case f.concurrency < 1 && slices.Contains(s3Read, mode): // merge GETs its partials one by one
 		return fmt.Errorf("--s3-concurrency %d: want 1 or more", f.concurrency)
 	case f.attempts < 1:
 		return fmt.Errorf("--s3-attempts %d: want 1 or more", f.attempts)
