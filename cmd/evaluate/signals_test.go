@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 }
 
 // evaluateBinary builds the command once for the tests of this file.
-func evaluateBinary(t *testing.T) string {
+func evaluateBinary(t testing.TB) string {
 	t.Helper()
 	binary.once.Do(func() {
 		if binary.dir, binary.err = os.MkdirTemp("", "trailhunt-evaluate-"); binary.err != nil {
