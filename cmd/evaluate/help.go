@@ -21,7 +21,7 @@ archives of those. In an AWSLogs tree (local or S3), only the accounts,
 regions and day folders that --accounts, --regions, --since and --until
 allow are listed and read.
 
-Other modes: evaluate watch | follow | list | plan | verify (evaluate MODE --help).
+Other modes: evaluate watch | follow | list | plan | verify | merge (evaluate MODE --help).
 
 Examples:
   evaluate fixtures/
