@@ -253,8 +253,12 @@ func patterns(v *yaml.Node, field string, isIP bool, fail failFunc) ([]string, e
 			if strings.Contains(p, "*") {
 				return nil, fail(n, "match %s: %q mixes a CIDR and a glob", field, p)
 			}
-			if _, err := netip.ParsePrefix(p); err != nil {
+			pre, err := netip.ParsePrefix(p)
+			if err != nil {
 				return nil, fail(n, "match %s: %q is not a CIDR range: %v", field, p, err)
+			}
+			if pre.Addr().Is4In6() && pre.Bits() < 96 {
+				return nil, fail(n, "match %s: %q is an IPv4-mapped range wider than the IPv4 addresses (/96 or longer, or write it as IPv4)", field, p)
 			}
 		case !isIP:
 			if _, err := netip.ParsePrefix(p); err == nil {

@@ -47,6 +47,7 @@ func TestFilterListErrors(t *testing.T) {
 		{"empty match", head + "  - {id: a, reason: r, owner: o, match: {}}\n", `3: invalid filter list: filter "a": match is empty: an entry must name at least one field`},
 		{"typo in a field name", head + "  - {id: a, reason: r, owner: o, match: {userName: bob}}\n",
 			`3: invalid filter list: unknown key "userName" (valid: requestParameters.userName, src, eventName, eventSource, aws_account_id, errorCode, userAgent, eventID, awsRegion, userIdentity.principalId, user_arn)`},
+		{"mapped CIDR wider than IPv4", head + "  - {id: a, reason: r, owner: o, match: {src: \"::ffff:0.0.0.0/64\"}}\n", `3: invalid filter list: match src: "::ffff:0.0.0.0/64" is an IPv4-mapped range wider than the IPv4 addresses (/96 or longer, or write it as IPv4)`},
 		{"bad CIDR", head + "  - {id: a, reason: r, owner: o, match: {src: 10.0.0.0/33}}\n", `3: invalid filter list: match src: "10.0.0.0/33" is not a CIDR range: netip.ParsePrefix("10.0.0.0/33"): prefix length out of range`},
 		{"CIDR mixed with a glob", head + "  - {id: a, reason: r, owner: o, match: {src: \"10.*/8\"}}\n", `3: invalid filter list: match src: "10.*/8" mixes a CIDR and a glob`},
 		{"empty pattern list", head + "  - {id: a, reason: r, owner: o, match: {src: []}}\n", "3: invalid filter list: match src: empty list"},

@@ -58,7 +58,7 @@ func newSuppressor(entries []filterEntry, by, ipFields []string) *suppressor {
 			for _, p := range e.Match[name] {
 				switch {
 				case isIP && strings.Contains(p, "/"):
-					fm.cidrs = append(fm.cidrs, netip.MustParsePrefix(p).Masked()) // checked when the list was parsed
+					fm.cidrs = append(fm.cidrs, unmapPrefix(netip.MustParsePrefix(p))) // checked when the list was parsed
 				case strings.Contains(p, "*"):
 					fm.globs = append(fm.globs, p)
 				default:
@@ -222,6 +222,17 @@ func (fm fieldMatch) matches(v string) bool {
 		}
 	}
 	return false
+}
+
+// unmapPrefix is a CIDR range as values are matched: an IPv4-mapped IPv6
+// range (::ffff:203.0.113.0/120) is its IPv4 range (203.0.113.0/24), since
+// an IPv4-mapped address is matched as its IPv4 address. The list parser
+// refuses a mapped range shorter than /96.
+func unmapPrefix(p netip.Prefix) netip.Prefix {
+	if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+		return netip.PrefixFrom(a.Unmap(), p.Bits()-96).Masked()
+	}
+	return p.Masked()
 }
 
 // ipOf parses a plain IP address: no zone, no leading zeros (CloudTrail's

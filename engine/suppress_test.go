@@ -127,6 +127,8 @@ func TestSuppress(t *testing.T) {
 		{"cidr v6 miss", []filterEntry{entry("f", field("src", "2001:db9::/32"))}, map[string]*string{"src": ptr("2001:db8:4f2a::17")}, nil},
 		{"cidr v4 on v6", []filterEntry{entry("f", field("src", "0.0.0.0/0"))}, map[string]*string{"src": ptr("2001:db8:4f2a::17")}, nil},
 		{"v4-mapped v6 is its v4", []filterEntry{entry("f", field("src", "198.51.100.0/24"))}, map[string]*string{"src": ptr("::ffff:198.51.100.23")}, []string{"f"}},
+		{"v4-mapped range is its v4 range", []filterEntry{entry("f", field("src", "::ffff:198.51.100.0/120"))}, nil, []string{"f"}},
+		{"v4-mapped range miss", []filterEntry{entry("f", field("src", "::ffff:198.51.101.0/120"))}, nil, nil},
 		{"exact ip", []filterEntry{entry("f", field("src", "198.51.100.23"))}, nil, []string{"f"}},
 		{"glob ip", []filterEntry{entry("f", field("src", "198.51.100.*"))}, nil, []string{"f"}},
 		{"exact ip is a string", []filterEntry{entry("f", field("src", "198.051.100.23"))}, nil, nil},
