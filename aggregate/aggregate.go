@@ -286,3 +286,20 @@ func cloneRow(r trail.Row) trail.Row {
 	}
 	return c
 }
+
+// GroupKey is the key of the group a finding with these by-values falls
+// in (for callers that keep findings aside and ask Shown at the end).
+func GroupKey(detection string, values []*string) string {
+	return string(appendKey(nil, detection, values))
+}
+
+// Shown reports whether the group of key is a row Rows returns: it exists
+// and passes its detection's where condition.
+func (t *Table) Shown(key string) bool {
+	g := t.groups[key]
+	if g == nil {
+		return false
+	}
+	_, keep := t.row(key, g)
+	return keep
+}

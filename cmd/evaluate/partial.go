@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -52,9 +53,6 @@ const partialExt = ".thp"
 // PutObject of the bytes built in memory (an object appears whole or not
 // at all; a shard killed before it leaves none).
 func writePartial(ctx context.Context, cfg config, set *engine.Set, res sweep.Result, sum report.Summary) error {
-	// No wall time in the file: the same shard over the same inputs writes
-	// the same bytes (a re-run replaces it, a copy of it merges as one).
-	sum.Elapsed = 0
 	m := partial.Meta{PolicyVersion: set.Version(), Detections: sum.Detections, Since: cfg.since, Until: cfg.until,
 		Now: cfg.now, Plan: res.Plan, ShardIndex: cfg.shard.Index, ShardCount: cfg.shard.Count, Summary: sum}
 	if s3source.IsURL(cfg.partial) {
@@ -85,7 +83,7 @@ type shardFile struct {
 	name  string
 	meta  partial.Meta
 	table *aggregate.Table
-	sum   [32]byte // of the file, to tell a re-run's copy from a conflicting one
+	sum   [32]byte // of its content but wall time: a re-run's copy from a conflicting one
 }
 
 // runMerge is `evaluate merge`: the partial results of a hunt's shards
@@ -117,7 +115,7 @@ func runMerge(ctx context.Context, cfg config, ecfg engine.Config, stdout, stder
 			fmt.Fprintf(stderr, "evaluate merge: %s: %v\n", report.Printable(name), err)
 			return exitUsage
 		}
-		shards = append(shards, shardFile{name: name, meta: m, table: t, sum: sha(b)})
+		shards = append(shards, shardFile{name: name, meta: m, table: t, sum: contentSum(m, t)})
 	}
 	if err := sameHunt(shards, set); err != nil {
 		fmt.Fprintf(stderr, "evaluate merge: %v\n", err)
@@ -180,7 +178,8 @@ func runMerge(ctx context.Context, cfg config, ecfg engine.Config, stdout, stder
 	rows := table.Rows()
 	code := writeRows(out, commit, cfg, detections, set.Version(), rows, stderr)
 	sum.Rows, sum.BelowCondition = int64(len(rows)), table.Held()
-	sum.Elapsed = max(sum.Elapsed, time.Since(start))
+	// Elapsed is the slowest shard's: the hunt's wall time when the shards
+	// ran side by side, and records/s its throughput.
 	sum.MissingShards = missing
 	if len(problems) > 0 && code == exitOK {
 		code = exitIncomplete
@@ -188,7 +187,17 @@ func runMerge(ctx context.Context, cfg config, ecfg engine.Config, stdout, stder
 	return finishRun(cfg, sum, code, stderr)
 }
 
-func sha(b []byte) [32]byte { return sha256.Sum256(b) }
+// contentSum identifies a partial's results: its meta but the shard's wall
+// time, and its table. A shard run again gives the same sum.
+func contentSum(m partial.Meta, t *aggregate.Table) [32]byte {
+	h := sha256.New()
+	m.Summary.Elapsed = 0
+	json.NewEncoder(h).Encode(m)
+	t.Encode(h)
+	var s [32]byte
+	h.Sum(s[:0])
+	return s
+}
 
 // partialSource is one partial result to read for a merge: a local file
 // or an S3 object.

@@ -141,7 +141,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if cfg.partial == "" {
 		code = writeRows(out, commit, cfg, detections, set.Version(), rows, stderr)
 	}
-	if err := raw.close(); err != nil {
+	if err := raw.close(res.Table); err != nil {
 		fmt.Fprintf(stderr, "evaluate: write --raw: %v\n", err)
 		code = exitOutput
 	}

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -141,4 +143,31 @@ func TestRaw(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "stratus.raw.jsonl", strings.ReplaceAll(string(b), fixtures, "$FIXTURES"))
+
+	// Every detection over fixtures/: as many raw lines per detection as
+	// its rows count findings; none for groups a where condition held back.
+	out := filepath.Join(t.TempDir(), "rows.jsonl")
+	r = evaluate(t, "", "--quiet", "--raw", raw, "--output", out, fixtures)
+	if r.code != exitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	want, got := map[string]int{}, map[string]int{}
+	rows, _ := os.ReadFile(out)
+	for line := range strings.Lines(string(rows)) {
+		var row struct {
+			Detection string
+			Count     int
+		}
+		json.Unmarshal([]byte(line), &row)
+		want[row.Detection] += row.Count
+	}
+	lines, _ := os.ReadFile(raw)
+	for line := range strings.Lines(string(lines)) {
+		var l struct{ Detection string }
+		json.Unmarshal([]byte(line), &l)
+		got[l.Detection]++
+	}
+	if len(want) < 5 || !reflect.DeepEqual(got, want) {
+		t.Errorf("raw lines per detection %v, findings in the rows %v", got, want)
+	}
 }
