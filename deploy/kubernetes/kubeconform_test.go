@@ -2,22 +2,18 @@ package kubernetes
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/trailhunt/trailhunt/internal/pinnedtool"
 )
 
 const kubeconformPkg = "github.com/yannh/kubeconform/cmd/kubeconform"
@@ -41,54 +37,7 @@ func kubeconform(t *testing.T) string {
 	return buildPath
 }
 
-func buildKubeconform() (string, error) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		return "", err
-	}
-	tools := filepath.Join(root, "tools", "kubeconform")
-	h := sha256.New()
-	for _, f := range []string{"go.mod", "go.sum"} {
-		b, err := os.ReadFile(filepath.Join(tools, f))
-		if err != nil {
-			return "", err
-		}
-		h.Write(b)
-	}
-	h.Write([]byte(runtime.Version()))
-	dir := filepath.Join(root, ".cache", "kubeconform")
-	bin := filepath.Join(dir, "kubeconform-"+hex.EncodeToString(h.Sum(nil))[:16])
-	if _, err := os.Stat(bin); err == nil {
-		return bin, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	lock, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return "", err
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return "", err
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-	if _, err := os.Stat(bin); err == nil {
-		return bin, nil // built by another process while we waited
-	}
-	tmp := bin + ".tmp"
-	cmd := exec.Command("go", "build", "-trimpath", "-o", tmp, kubeconformPkg)
-	cmd.Dir = tools
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "CGO_ENABLED=0")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build %s: %v\n%s", kubeconformPkg, err, out.String())
-	}
-	fmt.Fprintf(os.Stderr, "kubernetes: built kubeconform in %s\n", time.Since(start).Round(time.Second))
-	return bin, os.Rename(tmp, bin)
-}
+func buildKubeconform() (string, error) { return pinnedtool.Build("kubeconform", kubeconformPkg) }
 
 // validate runs kubeconform strictly, one file at a time in order, against
 // the committed schemas only (no -ignore-missing-schemas: a kind without a

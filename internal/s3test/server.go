@@ -17,15 +17,12 @@ package s3test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -37,6 +34,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/trailhunt/trailhunt/integrity"
+	"github.com/trailhunt/trailhunt/internal/pinnedtool"
 )
 
 // The credentials and region every server is started with.
@@ -65,73 +63,7 @@ func Binary(tb testing.TB) string {
 	return buildPath
 }
 
-func build() (string, error) {
-	root, err := repoRoot()
-	if err != nil {
-		return "", err
-	}
-	tools := filepath.Join(root, "tools", "versitygw")
-	h := sha256.New()
-	for _, f := range []string{"go.mod", "go.sum"} {
-		b, err := os.ReadFile(filepath.Join(tools, f))
-		if err != nil {
-			return "", err
-		}
-		h.Write(b)
-	}
-	h.Write([]byte(runtime.Version()))
-	dir := filepath.Join(root, ".cache", "versitygw")
-	bin := filepath.Join(dir, "versitygw-"+hex.EncodeToString(h.Sum(nil))[:16])
-	if _, err := os.Stat(bin); err == nil {
-		return bin, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	lock, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return "", err
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return "", err
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-	if _, err := os.Stat(bin); err == nil {
-		return bin, nil // built by another process while we waited
-	}
-	tmp := bin + ".tmp"
-	cmd := exec.Command("go", "build", "-trimpath", "-o", tmp, toolPkg)
-	cmd.Dir = tools
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "CGO_ENABLED=0")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build %s: %v\n%s", toolPkg, err, out.String())
-	}
-	fmt.Fprintf(os.Stderr, "s3test: built versitygw in %s\n", time.Since(start).Round(time.Second))
-	return bin, os.Rename(tmp, bin)
-}
-
-// repoRoot is the directory holding tools/versitygw, found upwards from the
-// working directory (a test runs in its package's directory).
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "tools", "versitygw", "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no tools/versitygw/go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
+func build() (string, error) { return pinnedtool.Build("versitygw", toolPkg) }
 
 // Server is a versitygw process serving a temporary directory on
 // 127.0.0.1.
