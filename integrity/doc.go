@@ -6,7 +6,8 @@
 // It sits beside loader in the data path: cmd/evaluate runs it before a
 // sweep (`evaluate run --verify`) or alone (`evaluate verify`), and the run
 // asks Report.Verdict for the verdict of each file its findings came from.
-// It imports no other package of trailhunt.
+// Of trailhunt it imports only report, for escaping names as every output
+// does (report.Printable).
 //
 // # How a tree is verified
 //

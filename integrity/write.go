@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/trailhunt/trailhunt/report"
 )
 
 // WriteTable writes the report for a person: one line per account and
@@ -35,7 +37,7 @@ func WriteTable(w io.Writer, r *Report) error {
 		if !s.To.IsZero() {
 			span = stamp(s.From) + " .. " + stamp(s.To)
 		}
-		rows = append(rows, []string{printable(account), printable(s.Region), strconv.Itoa(s.Digests), strconv.Itoa(s.Logs),
+		rows = append(rows, []string{report.Printable(account), report.Printable(s.Region), strconv.Itoa(s.Digests), strconv.Itoa(s.Logs),
 			strconv.Itoa(s.Counts[Valid]), strconv.Itoa(s.Counts[Modified]), strconv.Itoa(s.Counts[Missing]),
 			strconv.Itoa(s.Counts[Unlisted]), strconv.Itoa(s.Counts[Unverifiable]), strconv.Itoa(s.Gaps), span})
 	}
@@ -70,21 +72,21 @@ func WriteTable(w io.Writer, r *Report) error {
 		b.WriteByte('\n')
 	}
 	for _, f := range problems {
-		fmt.Fprintf(&b, "%-12s  %-6s  %s: %s", f.Status, f.Kind, printable(f.Name), printable(f.Reason))
+		fmt.Fprintf(&b, "%-12s  %-6s  %s: %s", f.Status, f.Kind, report.Printable(f.Name), report.Printable(f.Reason))
 		if f.Digest != "" {
-			fmt.Fprintf(&b, " (digest %s)", printable(f.Digest))
+			fmt.Fprintf(&b, " (digest %s)", report.Printable(f.Digest))
 		}
 		b.WriteByte('\n')
 	}
 	for _, g := range r.Gaps {
-		fmt.Fprintf(&b, "%-12s  %-6s  %s: %s: %s", "gap", KindDigest, printable(g.Digest), g.Kind, printable(g.Reason))
+		fmt.Fprintf(&b, "%-12s  %-6s  %s: %s: %s", "gap", KindDigest, report.Printable(g.Digest), g.Kind, report.Printable(g.Reason))
 		if g.Previous != "" {
-			fmt.Fprintf(&b, " (previous %s)", printable(g.Previous))
+			fmt.Fprintf(&b, " (previous %s)", report.Printable(g.Previous))
 		}
 		b.WriteByte('\n')
 	}
 	for _, e := range r.ListErrors {
-		fmt.Fprintf(&b, "%-12s  %-6s  %s\n", "unreadable", "folder", printable(e))
+		fmt.Fprintf(&b, "%-12s  %-6s  %s\n", "unreadable", "folder", report.Printable(e))
 	}
 	if b.Len() > 0 {
 		b.WriteByte('\n')
@@ -209,25 +211,4 @@ func WriteJSON(w io.Writer, r *Report) error {
 	}
 	_, err = w.Write(append(b, '\n'))
 	return err
-}
-
-// printable escapes control characters and invalid UTF-8 (\x1b, \n,
-// \xff), as report.Printable does, so that no name can forge a line or
-// drive the terminal.
-func printable(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == ' ' || strconv.IsPrint(r):
-			b.WriteRune(r)
-		default:
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-		}
-		i += size
-	}
-	return b.String()
 }
