@@ -34,15 +34,7 @@ func WriteList(w io.Writer, format Format, policyVersion string, dets []Listed) 
 			PolicyVersion string   `json:"policy_version"`
 			Detections    []Listed `json:"detections"`
 		}{policyVersion, dets}
-		var b bytes.Buffer
-		enc := json.NewEncoder(&b)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(doc); err != nil {
-			return fmt.Errorf("write list: %w", err)
-		}
-		_, err := w.Write(b.Bytes())
-		return err
+		return writeIndented(w, "list", doc)
 	case FormatTable:
 		var b strings.Builder
 		fmt.Fprintf(&b, "policy set %s: %s\n", policyVersion, plural(int64(len(dets)), "detection"))
@@ -113,4 +105,19 @@ func orNever(s string) string {
 		return "never"
 	}
 	return s
+}
+
+// writeIndented writes v as one JSON document indented by two spaces,
+// without HTML escaping (ATT&CK stays readable): list, plan and verify
+// reports.
+func writeIndented(w io.Writer, what string, v any) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("write %s: %w", what, err)
+	}
+	_, err := w.Write(b.Bytes())
+	return err
 }

@@ -1,8 +1,6 @@
 package report
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -62,15 +60,7 @@ func WritePlan(w io.Writer, format Format, p Plan) error {
 				*m = map[string]int64{}
 			}
 		}
-		var b bytes.Buffer
-		enc := json.NewEncoder(&b)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(p); err != nil {
-			return fmt.Errorf("write plan: %w", err)
-		}
-		_, err := w.Write(b.Bytes())
-		return err
+		return writeIndented(w, "plan", p)
 	case FormatTable:
 		_, err := io.WriteString(w, planTable(p))
 		return err
