@@ -2,7 +2,6 @@ package integrity
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -205,10 +204,5 @@ func WriteJSON(w io.Writer, r *Report) error {
 	if doc.Roots == nil {
 		doc.Roots = []string{}
 	}
-	b, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode integrity report: %w", err)
-	}
-	_, err = w.Write(append(b, '\n'))
-	return err
+	return report.WriteIndented(w, "integrity report", doc)
 }

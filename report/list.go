@@ -34,7 +34,7 @@ func WriteList(w io.Writer, format Format, policyVersion string, dets []Listed) 
 			PolicyVersion string   `json:"policy_version"`
 			Detections    []Listed `json:"detections"`
 		}{policyVersion, dets}
-		return writeIndented(w, "list", doc)
+		return WriteIndented(w, "list", doc)
 	case FormatTable:
 		var b strings.Builder
 		fmt.Fprintf(&b, "policy set %s: %s\n", policyVersion, plural(int64(len(dets)), "detection"))
@@ -107,10 +107,10 @@ func orNever(s string) string {
 	return s
 }
 
-// writeIndented writes v as one JSON document indented by two spaces,
-// without HTML escaping (ATT&CK stays readable): list, plan and verify
-// reports.
-func writeIndented(w io.Writer, what string, v any) error {
+// WriteIndented writes v as one JSON document indented by two spaces,
+// without HTML escaping (ATT&CK and S3 keys stay readable): list, plan and
+// integrity reports.
+func WriteIndented(w io.Writer, what string, v any) error {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

@@ -60,7 +60,7 @@ func WritePlan(w io.Writer, format Format, p Plan) error {
 				*m = map[string]int64{}
 			}
 		}
-		return writeIndented(w, "plan", p)
+		return WriteIndented(w, "plan", p)
 	case FormatTable:
 		_, err := io.WriteString(w, planTable(p))
 		return err
