@@ -126,27 +126,24 @@ func TestEveryContainerKind(t *testing.T) {
 		{"tar.gz", map[string][]byte{"logs.tgz": gzipped(t, tarred(t, member{"a.json", array}))}},
 	}
 	for _, k := range kinds {
-		t.Run(k.name, func(t *testing.T) {
-			dir := t.TempDir()
-			for name, data := range k.files {
-				p := filepath.Join(dir, name)
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, data, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			sum := filepath.Join(t.TempDir(), "summary.json")
-			r := evaluate(t, "", append(append([]string{}, pinned...), "--format", "jsonl", "--summary", sum, dir)...)
-			if r.code != exitOK {
-				t.Fatalf("exit %d: %s", r.code, r.stderr)
-			}
-			golden(t, "stratus.jsonl", withoutProvenance(t, r.stdout, dir+string(filepath.Separator)))
-			if s := readSummary(t, sum); !strings.Contains(s, `"records": 310,`) || !strings.Contains(s, `"evaluated": 310,`) {
-				t.Errorf("summary does not count 310 records evaluated:\n%s", s)
-			}
-		})
+		t.Run(k.name, func(t *testing.T) { sweepsStratus(t, k.files) })
+	}
+}
+
+// sweepsStratus sweeps files, which hold the 310 Stratus Red Team records
+// in some shape, and checks the findings against the stratus.jsonl golden
+// and that the summary counts every record evaluated.
+func sweepsStratus(t *testing.T, files map[string][]byte) {
+	t.Helper()
+	dir := writeFiles(t, files)
+	sum := filepath.Join(t.TempDir(), "summary.json")
+	r := evaluate(t, "", append(append([]string{}, pinned...), "--format", "jsonl", "--summary", sum, dir)...)
+	if r.code != exitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	golden(t, "stratus.jsonl", withoutProvenance(t, r.stdout, dir+string(filepath.Separator)))
+	if s := readSummary(t, sum); !strings.Contains(s, `"records": 310,`) || !strings.Contains(s, `"evaluated": 310,`) {
+		t.Errorf("summary does not count 310 records evaluated:\n%s", s)
 	}
 }
 

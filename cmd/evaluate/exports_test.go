@@ -122,18 +122,7 @@ func TestEveryExportShape(t *testing.T) {
 		recs = append(recs, r)
 	}
 	for name, files := range exportShapes(t, recs) {
-		t.Run(name, func(t *testing.T) {
-			dir := writeFiles(t, files)
-			sum := filepath.Join(t.TempDir(), "summary.json")
-			r := evaluate(t, "", append(append([]string{}, pinned...), "--format", "jsonl", "--summary", sum, dir)...)
-			if r.code != exitOK {
-				t.Fatalf("exit %d: %s", r.code, r.stderr)
-			}
-			golden(t, "stratus.jsonl", withoutProvenance(t, r.stdout, dir+string(filepath.Separator)))
-			if s := readSummary(t, sum); !strings.Contains(s, `"records": 310,`) || !strings.Contains(s, `"evaluated": 310,`) {
-				t.Errorf("summary does not count 310 records evaluated:\n%s", s)
-			}
-		})
+		t.Run(name, func(t *testing.T) { sweepsStratus(t, files) })
 	}
 }
 
