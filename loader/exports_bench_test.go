@@ -31,20 +31,7 @@ func BenchmarkExports(b *testing.B) {
 		b.Run(sh.name, func(b *testing.B) {
 			p := write(b, b.TempDir(), "export.gz", gzLevel(b, gzip.DefaultCompression, string(sh.data)))
 			b.SetBytes(int64(len(sh.data)))
-			b.ReportAllocs()
-			total := 0
-			for b.Loop() {
-				for _, err := range New(Config{}).Records(b.Context(), Input{Path: p}) {
-					if err != nil {
-						b.Fatal(err)
-					}
-					total++
-				}
-			}
-			if total%n != 0 {
-				b.Fatalf("read %d records, not a multiple of %d", total, n)
-			}
-			b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "records/s")
+			benchReadFile(b, p, n)
 		})
 	}
 }
