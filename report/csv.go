@@ -15,13 +15,12 @@ import (
 // detections in order of first appearance. Each row fills the columns of
 // its detection and leaves the others empty. Cells are encoded by csvCell
 // and csvValues.
-func writeCSV(w io.Writer, detections map[string]trail.Detection, rows []trail.Row) error {
-	bs := blocks(detections, rows)
+func writeCSV(w io.Writer, detections map[string]trail.Detection, rows Rows, lay layout) error {
 	var dets []trail.Detection
-	for _, b := range bs {
-		dets = append(dets, b.det)
+	for _, id := range lay.order {
+		dets = append(dets, detections[id])
 	}
-	if len(rows) == 0 {
+	if lay.n == 0 {
 		for _, id := range slices.Sorted(maps.Keys(detections)) {
 			dets = append(dets, detections[id])
 		}
@@ -40,29 +39,28 @@ func writeCSV(w io.Writer, detections map[string]trail.Detection, rows []trail.R
 	if err := cw.Write(record); err != nil {
 		return err
 	}
-	for _, b := range bs {
-		stats := b.det.StatsOrDefault()
-		for _, r := range b.rows {
-			clear(record)
-			record[0] = csvCell(&r.Detection)
-			for i, v := range r.Values {
-				record[at[b.det.By[i]]] = csvCell(v)
-			}
-			values, err := rowStats(b.det, r)
-			if err != nil {
-				return err
-			}
-			for i, s := range stats {
-				cell := statText(s, values[i], "\n", dataTime)
-				if s.Func == "values" {
-					cell = csvValues(values[i].Values)
-				}
-				record[at[s.Name]] = neutralise(cell)
-			}
-			if err := cw.Write(record); err != nil {
-				return err
-			}
+	err := eachGrouped(rows, lay, func(r trail.Row) error {
+		d := detections[r.Detection]
+		clear(record)
+		record[0] = csvCell(&r.Detection)
+		for i, v := range r.Values {
+			record[at[d.By[i]]] = csvCell(v)
 		}
+		values, err := rowStats(d, r)
+		if err != nil {
+			return err
+		}
+		for i, s := range d.StatsOrDefault() {
+			cell := statText(s, values[i], "\n", dataTime)
+			if s.Func == "values" {
+				cell = csvValues(values[i].Values)
+			}
+			record[at[s.Name]] = neutralise(cell)
+		}
+		return cw.Write(record)
+	})
+	if err != nil {
+		return err
 	}
 	cw.Flush()
 	return cw.Error()

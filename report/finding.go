@@ -19,7 +19,7 @@ import (
 // its file was read again).
 func WriteFinding(w io.Writer, cfg Config, row trail.Row, repeat bool) error {
 	if cfg.Format == FormatOCSF {
-		return writeOCSF(w, cfg, []trail.Row{row})
+		return writeOCSF(w, cfg, RowsOf([]trail.Row{row}))
 	}
 	var obj bytes.Buffer
 	if err := appendRowJSON(&obj, cfg, row); err != nil {

@@ -17,7 +17,7 @@ import (
 //	}
 //
 // rows is always an array, [] when there are none.
-func writeJSON(w io.Writer, cfg Config, rows []trail.Row) error {
+func writeJSON(w io.Writer, cfg Config, rows Rows) error {
 	ew := &errWriter{w: w}
 	var obj, ind bytes.Buffer
 	ew.WriteString("{\n  \"policy_version\": ")
@@ -25,12 +25,9 @@ func writeJSON(w io.Writer, cfg Config, rows []trail.Row) error {
 		return err
 	}
 	ew.Write(obj.Bytes())
-	if len(rows) == 0 {
-		ew.WriteString(",\n  \"rows\": []\n}\n")
-		return ew.err
-	}
-	ew.WriteString(",\n  \"rows\": [\n")
-	for i, r := range rows {
+	ew.WriteString(",\n  \"rows\": [")
+	n := 0
+	err := eachRow(rows, func(r trail.Row) error {
 		obj.Reset()
 		if err := appendRowJSON(&obj, cfg, r); err != nil {
 			return err
@@ -39,31 +36,37 @@ func writeJSON(w io.Writer, cfg Config, rows []trail.Row) error {
 		if err := json.Indent(&ind, obj.Bytes(), "    ", "  "); err != nil {
 			return err
 		}
-		ew.WriteString("    ")
-		ew.Write(ind.Bytes())
-		if i < len(rows)-1 {
+		if n > 0 {
 			ew.WriteString(",")
 		}
-		ew.WriteString("\n")
+		n++
+		ew.WriteString("\n    ")
+		ew.Write(ind.Bytes())
+		return ew.err
+	})
+	if err != nil {
+		return err
 	}
-	ew.WriteString("  ]\n}\n")
+	if n == 0 {
+		ew.WriteString("]\n}\n")
+	} else {
+		ew.WriteString("\n  ]\n}\n")
+	}
 	return ew.err
 }
 
 // writeJSONL writes one compact row object per line.
-func writeJSONL(w io.Writer, cfg Config, rows []trail.Row) error {
+func writeJSONL(w io.Writer, cfg Config, rows Rows) error {
 	var obj bytes.Buffer
-	for _, r := range rows {
+	return eachRow(rows, func(r trail.Row) error {
 		obj.Reset()
 		if err := appendRowJSON(&obj, cfg, r); err != nil {
 			return err
 		}
 		obj.WriteByte('\n')
-		if _, err := w.Write(obj.Bytes()); err != nil {
-			return err
-		}
-	}
-	return nil
+		_, err := w.Write(obj.Bytes())
+		return err
+	})
 }
 
 // appendRowJSON appends r as one compact JSON object whose keys are, in this

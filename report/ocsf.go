@@ -72,9 +72,9 @@ const (
 )
 
 // writeOCSF writes one Detection Finding per row and line.
-func writeOCSF(w io.Writer, cfg Config, rows []trail.Row) error {
+func writeOCSF(w io.Writer, cfg Config, rows Rows) error {
 	var b bytes.Buffer
-	for _, r := range rows {
+	return eachRow(rows, func(r trail.Row) error {
 		b.Reset()
 		f, err := ocsfFinding(cfg, r)
 		if err != nil {
@@ -84,11 +84,9 @@ func writeOCSF(w io.Writer, cfg Config, rows []trail.Row) error {
 			return err
 		}
 		b.WriteByte('\n')
-		if _, err := w.Write(b.Bytes()); err != nil {
-			return err
-		}
-	}
-	return nil
+		_, err = w.Write(b.Bytes())
+		return err
+	})
 }
 
 // placement is one value put at an OCSF path.

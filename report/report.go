@@ -90,6 +90,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"iter"
 	"slices"
 	"strings"
 	"time"
@@ -152,9 +153,36 @@ var reservedColumns = []string{
 	"title", "mitre_attack", "risk_score", "risk_message", "policy_version", "provenance",
 }
 
+// Rows is a sequence of result rows that may be ranged over more than
+// once, giving the same rows in the same order each time; an error it
+// yields (rows read back from disk) ends it. aggregate.Table.Scan and
+// RowsOf make one.
+type Rows = iter.Seq2[trail.Row, error]
+
+// RowsOf is the Rows of a slice.
+func RowsOf(rows []trail.Row) Rows {
+	return func(yield func(trail.Row, error) bool) {
+		for _, r := range rows {
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}
+}
+
 // Write renders rows to w in cfg.Format. It writes nothing when the
 // configuration or a row is invalid.
 func Write(w io.Writer, cfg Config, rows []trail.Row) error {
+	return WriteRows(w, cfg, RowsOf(rows))
+}
+
+// WriteRows is Write for rows that need not all be in memory: it ranges
+// over rows once to validate them, then once more to write them (the table
+// and CSV formats, once per detection when the rows of a detection are not
+// together). It holds one row at a time, and, for the table format, the
+// rows of one detection. An error rows yields stops the writing and is
+// returned.
+func WriteRows(w io.Writer, cfg Config, rows Rows) error {
 	width := cfg.Width
 	switch {
 	case width == 0:
@@ -167,23 +195,23 @@ func Write(w io.Writer, cfg Config, rows []trail.Row) error {
 	if _, err := ParseFormat(string(cfg.Format)); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	if err := validate(cfg.Detections, rows); err != nil {
+	lay, err := validate(cfg.Detections, rows)
+	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 
 	bw := bufio.NewWriter(w)
-	var err error
 	switch cfg.Format {
 	case FormatOCSF:
 		err = writeOCSF(bw, cfg, rows)
 	case FormatTable:
-		err = writeTable(bw, cfg.Detections, width, rows)
+		err = writeTable(bw, cfg.Detections, width, rows, lay)
 	case FormatJSON:
 		err = writeJSON(bw, cfg, rows)
 	case FormatJSONL:
 		err = writeJSONL(bw, cfg, rows)
 	case FormatCSV:
-		err = writeCSV(bw, cfg.Detections, rows)
+		err = writeCSV(bw, cfg.Detections, rows, lay)
 	}
 	if err == nil {
 		err = bw.Flush()
@@ -194,10 +222,36 @@ func Write(w io.Writer, cfg Config, rows []trail.Row) error {
 	return nil
 }
 
+// eachRow calls fn with every row of rows; it returns the first error,
+// fn's or the sequence's.
+func eachRow(rows Rows, fn func(trail.Row) error) error {
+	for r, err := range rows {
+		if err == nil {
+			err = fn(r)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// layout is what validate learns of the rows: their detections in order of
+// first appearance, whether the rows of each are together, and how many
+// rows there are.
+type layout struct {
+	order    []string
+	together bool
+	n        int64
+}
+
 // validate checks that every row can be rendered.
-func validate(detections map[string]trail.Detection, rows []trail.Row) error {
+func validate(detections map[string]trail.Detection, rows Rows) (layout, error) {
+	lay := layout{together: true}
 	checked := make(map[string]bool)
-	for i, r := range rows {
+	err := eachRow(rows, func(r trail.Row) error {
+		i := lay.n
+		lay.n++
 		d, ok := detections[r.Detection]
 		if !ok {
 			return fmt.Errorf("row %d: unknown detection %q", i, r.Detection)
@@ -210,9 +264,13 @@ func validate(detections map[string]trail.Detection, rows []trail.Row) error {
 			return fmt.Errorf("row %d: %w", i, err)
 		}
 		if checked[r.Detection] {
-			continue
+			if lay.order[len(lay.order)-1] != r.Detection {
+				lay.together = false
+			}
+			return nil
 		}
 		checked[r.Detection] = true
+		lay.order = append(lay.order, r.Detection)
 		for j, f := range d.By {
 			if slices.Contains(reservedColumns, f) {
 				return fmt.Errorf("detection %q: by-field %q collides with a report column", r.Detection, f)
@@ -226,6 +284,28 @@ func validate(detections map[string]trail.Detection, rows []trail.Row) error {
 				return fmt.Errorf("detection %q: stat %q collides with a report column", r.Detection, name)
 			}
 		}
+		return nil
+	})
+	return lay, err
+}
+
+// eachGrouped calls fn with every row, the rows of one detection together,
+// detections in order of first appearance: in one pass over rows when they
+// already are so, else in one pass per detection.
+func eachGrouped(rows Rows, lay layout, fn func(trail.Row) error) error {
+	if lay.together {
+		return eachRow(rows, fn)
+	}
+	for _, det := range lay.order {
+		err := eachRow(rows, func(r trail.Row) error {
+			if r.Detection != det {
+				return nil
+			}
+			return fn(r)
+		})
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -234,22 +314,6 @@ func validate(detections map[string]trail.Detection, rows []trail.Row) error {
 type block struct {
 	det  trail.Detection
 	rows []trail.Row
-}
-
-// blocks groups rows by detection, detections in order of first appearance.
-func blocks(detections map[string]trail.Detection, rows []trail.Row) []block {
-	var out []block
-	at := make(map[string]int)
-	for _, r := range rows {
-		i, ok := at[r.Detection]
-		if !ok {
-			i = len(out)
-			at[r.Detection] = i
-			out = append(out, block{det: detections[r.Detection]})
-		}
-		out[i].rows = append(out[i].rows, r)
-	}
-	return out
 }
 
 // Times have two renderings, one per purpose.

@@ -29,14 +29,20 @@ const (
 	minColumn = 4 // a shrunk column or title keeps at least "abc…"
 )
 
-func writeTable(w io.Writer, detections map[string]trail.Detection, budget int, rows []trail.Row) error {
+// writeTable writes the rows detection by detection, holding the rows of
+// one at a time.
+func writeTable(w io.Writer, detections map[string]trail.Detection, budget int, rows Rows, lay layout) error {
 	ew := &errWriter{w: w}
-	if len(rows) == 0 {
+	if lay.n == 0 {
 		ew.WriteString("No findings.\n")
 		return ew.err
 	}
-	for i, b := range blocks(detections, rows) {
-		if i > 0 {
+	var b block
+	flush := func() {
+		if len(b.rows) == 0 {
+			return
+		}
+		if b.det.ID != lay.order[0] {
 			ew.WriteString("\n")
 		}
 		for _, line := range tableBlock(b, budget) {
@@ -44,6 +50,19 @@ func writeTable(w io.Writer, detections map[string]trail.Detection, budget int, 
 			ew.WriteString("\n")
 		}
 	}
+	err := eachGrouped(rows, lay, func(r trail.Row) error {
+		if len(b.rows) > 0 && b.det.ID != r.Detection {
+			flush()
+			b.rows = nil
+		}
+		b.det = detections[r.Detection]
+		b.rows = append(b.rows, r)
+		return ew.err
+	})
+	if err != nil {
+		return err
+	}
+	flush()
 	return ew.err
 }
 

@@ -236,3 +236,19 @@ func checkBlock(t *testing.T, b block, lines []string, budget int) {
 		}
 	}
 }
+
+// blocks groups rows by detection, detections in order of first appearance.
+func blocks(detections map[string]trail.Detection, rows []trail.Row) []block {
+	var out []block
+	at := make(map[string]int)
+	for _, r := range rows {
+		i, ok := at[r.Detection]
+		if !ok {
+			i = len(out)
+			at[r.Detection] = i
+			out = append(out, block{det: detections[r.Detection]})
+		}
+		out[i].rows = append(out[i].rows, r)
+	}
+	return out
+}
