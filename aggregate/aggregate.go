@@ -59,8 +59,33 @@ type fieldState struct {
 	set     map[string]struct{}
 }
 
-// addExtra folds one finding's extra values into the group.
-func (g *group) addExtra(values []*string) {
+// The memory a group takes, estimated for the spill budget (measured by
+// TestGroupBytesEstimate): the map entry, the group and its key; each
+// source kept; each extra field's set, and each value in one.
+const (
+	groupBytes  = 192
+	sourceBytes = 48
+	setBytes    = 208
+	valueBytes  = 40
+)
+
+// bytes estimates the memory g and its key k take.
+func (g *group) bytes(k string) int64 {
+	n := int64(groupBytes + len(k) + sourceBytes*len(g.sources))
+	for _, fs := range g.extra {
+		if fs.set != nil {
+			n += setBytes
+		}
+		for v := range fs.set {
+			n += int64(valueBytes + len(v))
+		}
+	}
+	return n
+}
+
+// addExtra folds one finding's extra values into the group and returns the
+// bytes it added (see group.bytes).
+func (g *group) addExtra(values []*string) (added int64) {
 	if len(values) > len(g.extra) {
 		g.extra = append(g.extra, make([]fieldState, len(values)-len(g.extra))...)
 	}
@@ -72,11 +97,14 @@ func (g *group) addExtra(values []*string) {
 		fs.nonNull++
 		if fs.set == nil {
 			fs.set = map[string]struct{}{}
+			added += setBytes
 		}
 		if _, ok := fs.set[*v]; !ok {
 			fs.set[*v] = struct{}{} // a string is immutable: no copy needed
+			added += int64(valueBytes + len(*v))
 		}
 	}
+	return added
 }
 
 // mergeExtra folds another group's extra state into g.
@@ -116,7 +144,9 @@ func (g *group) observe(count int64, first, last time.Time) {
 type Table struct {
 	specs  Specs
 	groups map[string]*group
-	buf    []byte // scratch key buffer, reused by Add
+	buf    []byte      // scratch key buffer, reused by Add
+	size   int64       // the groups' estimated memory (group.bytes)
+	spill  *spillState // nil: the table never spills (SetSpill)
 }
 
 // New returns an empty table that computes each detection's stats by its
@@ -138,29 +168,47 @@ func (t *Table) Add(f trail.Finding) {
 	if g == nil {
 		g = &group{}
 		t.groups[string(t.buf)] = g
+		t.size += int64(groupBytes + len(t.buf))
 	}
 	if len(f.Extra) > 0 {
-		g.addExtra(f.Extra)
+		t.size += g.addExtra(f.Extra)
 	}
 	if f.Source.File != "" {
+		n := len(g.sources)
 		g.addSource(f.Source)
+		t.size += int64(sourceBytes * (len(g.sources) - n))
 	}
 	if f.Time.IsZero() {
 		g.observe(1, time.Time{}, time.Time{})
-		return
+	} else {
+		ts := f.Time.UTC()
+		g.observe(1, ts, ts)
 	}
-	ts := f.Time.UTC()
-	g.observe(1, ts, ts)
+	if t.overBudget() {
+		t.spillRun(t)
+	}
 }
 
 // Merge adds every group of o to t, as if every finding added to o had been
-// added to t. o is not modified; merging a nil table is a no-op.
+// added to t; merging a nil table is a no-op. o's groups in memory are not
+// modified, but o's spilled runs move to t (o no longer holds them); and
+// when t spills and o's groups would take t past its budget, they are
+// written to a run of t's instead of merged in memory.
 func (t *Table) Merge(o *Table) {
 	if o == nil {
 		return
 	}
 	if t.groups == nil {
 		t.groups = make(map[string]*group)
+	}
+	if o == t && t.spilled() {
+		panic("aggregate: a spilled table merged into itself")
+	}
+	if t.spill != nil && o != t {
+		t.adopt(o)
+		if t.spill.err == nil && t.size+o.size > t.spill.Budget && t.spillRun(o.clone()) {
+			return
+		}
 	}
 	if o == t {
 		// Every key exists already: no insertion while ranging over the map.
@@ -177,44 +225,99 @@ func (t *Table) Merge(o *Table) {
 		if g == nil {
 			g = &group{}
 			t.groups[k] = g // keys are immutable strings: sharing is safe
+		} else {
+			t.size -= g.bytes(k)
 		}
-		g.observe(og.count, og.first, og.last)
-		if len(og.extra) > 0 {
-			g.mergeExtra(og)
-		}
-		for _, src := range og.sources {
-			g.addSource(src)
-		}
+		g.combine(og)
+		t.size += g.bytes(k)
+	}
+	if t.overBudget() {
+		t.spillRun(t)
 	}
 }
 
-// Len returns the number of distinct groups.
+// clone is a shallow copy of t's groups in memory: spilling the copy
+// empties it, not t.
+func (t *Table) clone() *Table {
+	c := &Table{specs: t.specs, groups: make(map[string]*group, len(t.groups)), size: t.size}
+	for k, g := range t.groups {
+		c.groups[k] = g
+	}
+	return c
+}
+
+// Len returns the number of distinct groups held in memory (all of them
+// unless the table spilled).
 func (t *Table) Len() int { return len(t.groups) }
 
 // Rows returns one row per group that passes its detection's where
 // condition, with its stats computed, sorted by Compare. The rows are
-// fresh copies: changing them does not affect the table.
+// fresh copies: changing them does not affect the table. It holds every
+// row in memory, and is for tables that did not spill: a spilled table is
+// read with Scan, whose reading of the runs may fail.
 func (t *Table) Rows() []trail.Row {
+	if t.spilled() {
+		panic("aggregate: Rows of a spilled table: use Scan")
+	}
 	rows := make([]trail.Row, 0, len(t.groups))
-	for k, g := range t.groups {
-		if r, keep := t.row(k, g); keep {
+	t.Scan(func(r trail.Row, shown bool) error {
+		if shown {
 			rows = append(rows, r)
 		}
-	}
-	slices.SortFunc(rows, Compare)
+		return nil
+	})
 	return rows
 }
 
-// Held counts, per detection, the groups that its where condition holds
-// back: aggregated, but not reported.
-func (t *Table) Held() map[string]int64 {
-	out := map[string]int64{}
-	for k, g := range t.groups {
-		if r, keep := t.row(k, g); !keep {
-			out[r.Detection]++
+// Scan calls fn with the row of every group, spilled runs included, in
+// row order (Compare), and whether the detection's where condition shows
+// it; it stops at the first error, from fn or from reading a run.
+func (t *Table) Scan(fn func(r trail.Row, shown bool) error) error {
+	return t.each(func(k string, g *group) error {
+		r, keep := t.row(k, g)
+		return fn(r, keep)
+	})
+}
+
+// Tally counts the rows shown and, per detection, the groups that its
+// where condition holds back: aggregated, but not reported.
+func (t *Table) Tally() (rows int64, held map[string]int64, err error) {
+	held = map[string]int64{}
+	err = t.each(func(k string, g *group) error {
+		det, keep := t.keep(k, g)
+		if keep {
+			rows++
+		} else {
+			held[det]++
 		}
+		return nil
+	})
+	return rows, held, err
+}
+
+// HeldKeys returns the keys (GroupKey) of the groups that their
+// detection's where condition holds back. A finding added to the table is
+// in a row shown exactly when its group's key is not among them.
+func (t *Table) HeldKeys() (map[string]bool, error) {
+	held := map[string]bool{}
+	err := t.each(func(k string, g *group) error {
+		if _, keep := t.keep(k, g); !keep {
+			held[k] = true
+		}
+		return nil
+	})
+	return held, err
+}
+
+// keep is row's verdict without building the row when the detection has
+// no where condition.
+func (t *Table) keep(k string, g *group) (string, bool) {
+	det, _ := readStr(k)
+	if t.specs.of(det).where == nil {
+		return det, true
 	}
-	return out
+	r, keep := t.row(k, g)
+	return r.Detection, keep
 }
 
 func (t *Table) row(k string, g *group) (trail.Row, bool) {
@@ -288,18 +391,7 @@ func cloneRow(r trail.Row) trail.Row {
 }
 
 // GroupKey is the key of the group a finding with these by-values falls
-// in (for callers that keep findings aside and ask Shown at the end).
+// in (for callers that keep findings aside and ask HeldKeys at the end).
 func GroupKey(detection string, values []*string) string {
 	return string(appendKey(nil, detection, values))
-}
-
-// Shown reports whether the group of key is a row Rows returns: it exists
-// and passes its detection's where condition.
-func (t *Table) Shown(key string) bool {
-	g := t.groups[key]
-	if g == nil {
-		return false
-	}
-	_, keep := t.row(key, g)
-	return keep
 }

@@ -293,3 +293,13 @@ func TestZeroTableIsUsable(t *testing.T) {
 	b.Merge(&a)
 	assertRows(t, b.Rows(), []trail.Row{row("d", 1, at(1), at(1), str("alice"))})
 }
+
+// heldOf is Tally's count of the groups held back, per detection.
+func heldOf(t *testing.T, tab *Table) map[string]int64 {
+	t.Helper()
+	_, held, err := tab.Tally()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return held
+}

@@ -16,9 +16,10 @@ import (
 
 // The partial-table encoding: a table's whole aggregation state, so that
 // tables built on several machines merge exactly into the table one machine
-// would have built (the scale-out issue's partial results build on it).
+// would have built (the scale-out issue's partial results build on it), and
+// the runs a table spills to disk past its memory budget (spill.go).
 //
-//	file    = magic version:uvarint groups:uvarint group* sum
+//	file    = magic version:uvarint (1 group)* 0 sum
 //	group   = key:str count:uvarint first:time last:time
 //	          nextra:uvarint extra* nsources:uvarint source*
 //	extra   = nonNull:uvarint nvalues:uvarint value:str*   (values sorted)
@@ -30,67 +31,31 @@ import (
 // Why this and not JSON or gob: it is exact (times to the nanosecond,
 // value sets whole, null by-values distinct, as the group keys already
 // encode them), compact for millions of groups, streams in one pass both
-// ways, does not depend on Go's gob type encoding, and the checksum makes a
-// truncated or altered file an error, never a silently smaller result.
-// Groups are written in key order: the same table always gives the same
-// bytes.
+// ways (a marker before each group, so a writer need not know how many
+// will come), does not depend on Go's gob type encoding, and the checksum
+// makes a truncated or altered file an error, never a silently smaller
+// result. Groups are written in row order (compareKeys), each key once:
+// the same table always gives the same bytes, and sorted files merge as
+// they are read. Version 1 wrote a group count instead of the markers, in
+// byte order of the keys.
 const (
 	partialMagic   = "trailhunt partial table\n"
-	partialVersion = 1
+	partialVersion = 2
 )
 
 // ErrCorrupt marks input that is not a whole partial table of a version
 // this build reads: truncated, altered, or something else.
 var ErrCorrupt = errors.New("not a valid partial table")
 
-// Encode writes the table's aggregation state. Specs are not written: the
-// reader supplies its own (the policy set a partial result was made with
-// is the caller's to check).
+// Encode writes the table's aggregation state, spilled runs included.
+// Specs are not written: the reader supplies its own (the policy set a
+// partial result was made with is the caller's to check).
 func (t *Table) Encode(w io.Writer) error {
-	h := sha256.New()
-	bw := bufio.NewWriter(io.MultiWriter(w, h))
-	e := encoder{w: bw}
-	e.raw([]byte(partialMagic))
-	e.uvarint(partialVersion)
-	keys := make([]string, 0, len(t.groups))
-	for k := range t.groups {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	e.uvarint(uint64(len(keys)))
-	for _, k := range keys {
-		g := t.groups[k]
-		e.str(k)
-		e.uvarint(uint64(g.count))
-		e.time(g.first)
-		e.time(g.last)
-		e.uvarint(uint64(len(g.extra)))
-		for _, fs := range g.extra {
-			e.uvarint(uint64(fs.nonNull))
-			values := make([]string, 0, len(fs.set))
-			for v := range fs.set {
-				values = append(values, v)
-			}
-			slices.Sort(values)
-			e.uvarint(uint64(len(values)))
-			for _, v := range values {
-				e.str(v)
-			}
-		}
-		e.uvarint(uint64(len(g.sources)))
-		for _, s := range g.sources {
-			e.str(s.File)
-			e.str(s.Member)
-			e.uvarint(uint64(s.Index))
-		}
-	}
-	if e.err != nil {
-		return fmt.Errorf("encode table: %w", e.err)
-	}
-	if err := bw.Flush(); err != nil {
+	gw := newGroupWriter(w)
+	if err := t.each(gw.write); err != nil {
 		return fmt.Errorf("encode table: %w", err)
 	}
-	if _, err := w.Write(h.Sum(nil)); err != nil {
+	if err := gw.close(); err != nil {
 		return fmt.Errorf("encode table: %w", err)
 	}
 	return nil
@@ -100,75 +65,188 @@ func (t *Table) Encode(w io.Writer) error {
 // specs. Anything else, a truncated or altered table included, is an error
 // wrapping ErrCorrupt.
 func Decode(r io.Reader, specs Specs) (*Table, error) {
+	gr, err := newGroupReader(r)
+	if err != nil {
+		return nil, err
+	}
+	t := New(specs)
+	for {
+		k, g, err := gr.next()
+		if err == io.EOF {
+			return t, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		t.groups[k] = g
+		t.size += g.bytes(k)
+	}
+}
+
+// groupWriter writes the encoding one group at a time.
+type groupWriter struct {
+	w    io.Writer // the destination, for the checksum
+	h    hash.Hash
+	bw   *bufio.Writer
+	e    encoder
+	prev string
+	n    int
+}
+
+func newGroupWriter(w io.Writer) *groupWriter {
 	h := sha256.New()
-	d := decoder{r: bufio.NewReader(r), h: h}
+	bw := bufio.NewWriterSize(io.MultiWriter(w, h), 64<<10)
+	gw := &groupWriter{w: w, h: h, bw: bw, e: encoder{w: bw}}
+	gw.e.raw([]byte(partialMagic))
+	gw.e.uvarint(partialVersion)
+	return gw
+}
+
+// write appends one group; keys must come in increasing compareKeys order.
+func (gw *groupWriter) write(k string, g *group) error {
+	if gw.n > 0 && compareKeys(gw.prev, k) >= 0 {
+		return fmt.Errorf("group keys out of order")
+	}
+	gw.prev = k
+	gw.n++
+	e := &gw.e
+	e.raw([]byte{1})
+	e.str(k)
+	e.uvarint(uint64(g.count))
+	e.time(g.first)
+	e.time(g.last)
+	e.uvarint(uint64(len(g.extra)))
+	for _, fs := range g.extra {
+		e.uvarint(uint64(fs.nonNull))
+		values := make([]string, 0, len(fs.set))
+		for v := range fs.set {
+			values = append(values, v)
+		}
+		slices.Sort(values)
+		e.uvarint(uint64(len(values)))
+		for _, v := range values {
+			e.str(v)
+		}
+	}
+	e.uvarint(uint64(len(g.sources)))
+	for _, s := range g.sources {
+		e.str(s.File)
+		e.str(s.Member)
+		e.uvarint(uint64(s.Index))
+	}
+	return e.err
+}
+
+// close writes the end marker and the checksum.
+func (gw *groupWriter) close() error {
+	gw.e.raw([]byte{0})
+	if gw.e.err != nil {
+		return gw.e.err
+	}
+	if err := gw.bw.Flush(); err != nil {
+		return err
+	}
+	_, err := gw.w.Write(gw.h.Sum(nil))
+	return err
+}
+
+// groupReader reads the encoding one group at a time, checking the order
+// of the keys and, at the end, the checksum.
+type groupReader struct {
+	d    decoder
+	prev string
+	n    int
+}
+
+func newGroupReader(r io.Reader) (*groupReader, error) {
+	gr := &groupReader{d: decoder{r: bufio.NewReaderSize(r, 64<<10), h: sha256.New()}}
+	d := &gr.d
 	if magic := d.raw(len(partialMagic)); d.err == nil && string(magic) != partialMagic {
 		return nil, fmt.Errorf("%w: no partial-table header", ErrCorrupt)
 	}
 	if v := d.uvarint(); d.err == nil && v != partialVersion {
 		return nil, fmt.Errorf("%w: version %d (this build reads %d)", ErrCorrupt, v, partialVersion)
 	}
-	t := New(specs)
-	n := d.count()
-	prev := ""
-	for i := uint64(0); i < n && d.err == nil; i++ {
-		k := d.str()
-		if d.err == nil && (i > 0 && k <= prev || !validKey(k)) {
-			d.fail("group %d: key out of order or malformed", i)
-		}
-		prev = k
-		g := &group{count: int64(d.uvarint()), first: d.time(), last: d.time()}
-		nextra := d.count()
-		if nextra > maxExtra {
-			d.fail("group %d: %d extra fields", i, nextra)
-			break
-		}
-		g.extra = make([]fieldState, nextra)
-		for j := range g.extra {
-			g.extra[j].nonNull = int64(d.uvarint())
-			if nv := d.count(); nv > 0 {
-				g.extra[j].set = make(map[string]struct{}, min(nv, 1024))
-				last := ""
-				for n := range nv {
-					if d.err != nil {
-						break
-					}
-					v := d.str()
-					if n > 0 && v <= last {
-						d.fail("group %d: values out of order", i)
-					}
-					g.extra[j].set[v], last = struct{}{}, v
-				}
-			}
-		}
-		if len(g.extra) == 0 {
-			g.extra = nil
-		}
-		for range d.count() {
-			if d.err != nil || len(g.sources) >= MaxSources {
-				d.fail("group %d: more than %d sources", i, MaxSources)
-				break
-			}
-			src := trail.Source{File: d.str(), Member: d.str(), Index: int(d.uvarint())}
-			if n := len(g.sources); n > 0 && CompareSources(g.sources[n-1], src) >= 0 {
-				d.fail("group %d: sources out of order", i)
-			}
-			g.sources = append(g.sources, src)
-		}
-		t.groups[k] = g
-	}
 	if d.err != nil {
 		return nil, d.err
 	}
-	want := h.Sum(nil)
+	return gr, nil
+}
+
+// next returns the next group, or io.EOF after the last one once the
+// checksum is found right.
+func (gr *groupReader) next() (string, *group, error) {
+	d := &gr.d
+	switch marker := d.byte(); {
+	case d.err != nil:
+		return "", nil, d.err
+	case marker == 0:
+		return "", nil, gr.end()
+	case marker != 1:
+		return "", nil, fmt.Errorf("%w: group %d: bad marker %d", ErrCorrupt, gr.n, marker)
+	}
+	i := gr.n
+	k := d.str()
+	if d.err == nil && (!validKey(k) || i > 0 && compareKeys(gr.prev, k) >= 0) {
+		d.fail("group %d: key out of order or malformed", i)
+	}
+	gr.prev = k
+	gr.n++
+	g := &group{count: int64(d.uvarint()), first: d.time(), last: d.time()}
+	nextra := d.count()
+	if nextra > maxExtra {
+		d.fail("group %d: %d extra fields", i, nextra)
+		return "", nil, d.err
+	}
+	g.extra = make([]fieldState, nextra)
+	for j := range g.extra {
+		g.extra[j].nonNull = int64(d.uvarint())
+		if nv := d.count(); nv > 0 {
+			g.extra[j].set = make(map[string]struct{}, min(nv, 1024))
+			last := ""
+			for n := range nv {
+				if d.err != nil {
+					break
+				}
+				v := d.str()
+				if n > 0 && v <= last {
+					d.fail("group %d: values out of order", i)
+				}
+				g.extra[j].set[v], last = struct{}{}, v
+			}
+		}
+	}
+	if len(g.extra) == 0 {
+		g.extra = nil
+	}
+	for range d.count() {
+		if d.err != nil || len(g.sources) >= MaxSources {
+			d.fail("group %d: more than %d sources", i, MaxSources)
+			break
+		}
+		src := trail.Source{File: d.str(), Member: d.str(), Index: int(d.uvarint())}
+		if n := len(g.sources); n > 0 && CompareSources(g.sources[n-1], src) >= 0 {
+			d.fail("group %d: sources out of order", i)
+		}
+		g.sources = append(g.sources, src)
+	}
+	if d.err != nil {
+		return "", nil, d.err
+	}
+	return k, g, nil
+}
+
+// end checks the checksum and that nothing follows it.
+func (gr *groupReader) end() error {
+	want := gr.d.h.Sum(nil)
 	got := make([]byte, len(want))
-	if _, err := io.ReadFull(d.r, got); err != nil || string(got) != string(want) {
-		return nil, fmt.Errorf("%w: checksum does not match (truncated or altered)", ErrCorrupt)
+	if _, err := io.ReadFull(gr.d.r, got); err != nil || string(got) != string(want) {
+		return fmt.Errorf("%w: checksum does not match (truncated or altered)", ErrCorrupt)
 	}
-	if _, err := d.r.ReadByte(); err != io.EOF {
-		return nil, fmt.Errorf("%w: data after the checksum", ErrCorrupt)
+	if _, err := gr.d.r.ReadByte(); err != io.EOF {
+		return fmt.Errorf("%w: data after the checksum", ErrCorrupt)
 	}
-	return t, nil
+	return io.EOF
 }
 
 // validKey reports whether k decodes as a group key (decodeKey panics on

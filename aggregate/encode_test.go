@@ -51,7 +51,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(got.Rows(), tab.Rows()) || !reflect.DeepEqual(got.Held(), tab.Held()) {
+	if !reflect.DeepEqual(got.Rows(), tab.Rows()) || !reflect.DeepEqual(heldOf(t, got), heldOf(t, tab)) {
 		t.Fatal("decoded rows differ from the table's")
 	}
 	// Deterministic: the same table, the same bytes.
@@ -102,7 +102,9 @@ func TestDecodeRefusesDamage(t *testing.T) {
 	}{
 		{"empty", nil, "not a valid partial table: ends early"},
 		{"foreign", []byte(`{"rows": []}` + "\n" + "padding padding padding"), "not a valid partial table: no partial-table header"},
-		{"future version", append([]byte(partialMagic), 2), "not a valid partial table: version 2 (this build reads 1)"},
+		{"future version", append([]byte(partialMagic), 3), "not a valid partial table: version 3 (this build reads 2)"},
+		{"version 1 (a group count, byte order)", append([]byte(partialMagic), 1, 0), "not a valid partial table: version 1 (this build reads 2)"},
+		{"bad group marker", append([]byte(partialMagic), 2, 7), "not a valid partial table: group 0: bad marker 7"},
 		{"truncated", good[:len(good)-10], "not a valid partial table: checksum does not match (truncated or altered)"},
 		{"cut in a group", good[:len(good)/2], ""},
 		{"a byte altered", flipped, ""},

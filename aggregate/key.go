@@ -3,6 +3,7 @@ package aggregate
 import (
 	"encoding/binary"
 	"fmt"
+	"strings"
 )
 
 // Group key encoding. A key is the detection id followed by one token per
@@ -68,4 +69,43 @@ func readStr(k string) (s, rest string) {
 		panic("aggregate: corrupt group key: bad length")
 	}
 	return k[w : w+int(n)], k[w+int(n):]
+}
+
+// compareKeys orders group keys as Compare orders their rows: by
+// detection, then value by value (null before any string, strings
+// byte-wise), a shorter list first. It is 0 exactly when a == b (a key
+// encodes its group one way only). Spilled runs and encoded tables are
+// written in this order, so that merging them streams rows in output
+// order.
+func compareKeys(a, b string) int {
+	ad, ar := readStr(a)
+	bd, br := readStr(b)
+	if c := strings.Compare(ad, bd); c != 0 {
+		return c
+	}
+	for ar != "" && br != "" {
+		at, bt := ar[0], br[0]
+		ar, br = ar[1:], br[1:]
+		switch {
+		case at == tokNull && bt == tokNull:
+			continue
+		case at == tokNull:
+			return -1
+		case bt == tokNull:
+			return 1
+		}
+		var as, bs string
+		as, ar = readStr(ar)
+		bs, br = readStr(br)
+		if c := strings.Compare(as, bs); c != 0 {
+			return c
+		}
+	}
+	switch {
+	case ar == "" && br == "":
+		return 0
+	case ar == "":
+		return -1
+	}
+	return 1
 }

@@ -144,7 +144,7 @@ func TestWhereThresholds(t *testing.T) {
 		if got := len(rows) == 1; got != tc.keep {
 			t.Errorf("%s with failures=%d methods=%d: kept %v, want %v", tc.where, tc.failures, tc.methods, got, tc.keep)
 		}
-		held := tab.Held()["d"]
+		held := heldOf(t, tab)["d"]
 		if (held == 1) == tc.keep {
 			t.Errorf("%s: Held = %d", tc.where, held)
 		}

@@ -16,9 +16,12 @@
 //     remote source's latency overlaps the reading; an input opened and
 //     not read (the run was cancelled) is closed;
 //   - memory grows with the number of input files (listed first, for the
-//     progress total), the number of workers (per worker, at most three
-//     batches of 1 MiB: one being filled, one queued, one being evaluated)
-//     and distinct result rows, never with the number of records;
+//     progress total) and the number of workers (per worker, at most three
+//     batches of 1 MiB: one being filled, one queued, one being evaluated),
+//     never with the number of records; the result rows' groups are held
+//     within Config.Spill's budget (shared by the workers' tables) and
+//     spilled to disk past it, or, without a budget, grow with the
+//     distinct rows;
 //   - a cancelled context stops the run promptly: no more is read, the
 //     evaluations under way are stopped (engine.Set cancels them) and the
 //     records read but not evaluated are skipped as SkipInterrupted, their
@@ -79,6 +82,11 @@ type Config struct {
 	// OnRecord, when set, is called for each record read, before it is
 	// evaluated, one call at a time (the --watch cache uses it).
 	OnRecord func(trail.Record)
+	// Spill bounds the memory of the result's groups (aggregate.Spill):
+	// each worker's table gets an equal share of the budget, and the
+	// result's table the whole of it. The caller closes Result.Table to
+	// remove the runs.
+	Spill aggregate.Spill
 	// OnInputs, when set, is called once the inputs have been listed, before
 	// any is read, with their number and total size (stdin counts as size
 	// 0): the progress line's ETA.
@@ -219,7 +227,7 @@ func Run(ctx context.Context, cfg Config, r *loader.Reader, ev Evaluator) Result
 	parts := make([]*Result, workers)
 	var evaluators sync.WaitGroup
 	for w := range workers {
-		part := newResult(ev.Specs())
+		part := newResult(ev.Specs(), cfg.Spill, workers)
 		parts[w] = part
 		evaluators.Go(func() {
 			for b := range full {
@@ -234,7 +242,7 @@ func Run(ctx context.Context, cfg Config, r *loader.Reader, ev Evaluator) Result
 	}
 	evaluators.Wait()
 
-	res := mergeParts(ctx, ev.Specs(), parts)
+	res := mergeParts(ctx, ev.Specs(), cfg.Spill, parts)
 	res.Plan = plan
 	return res
 }
@@ -251,7 +259,7 @@ func RunRecords(ctx context.Context, cfg Config, recs []trail.Record, ev Evaluat
 	parts := make([]*Result, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
-		part := newResult(ev.Specs())
+		part := newResult(ev.Specs(), cfg.Spill, workers)
 		parts[w] = part
 		lo, hi := len(recs)*w/workers, len(recs)*(w+1)/workers
 		wg.Go(func() {
@@ -264,11 +272,11 @@ func RunRecords(ctx context.Context, cfg Config, recs []trail.Record, ev Evaluat
 		})
 	}
 	wg.Wait()
-	return mergeParts(ctx, ev.Specs(), parts)
+	return mergeParts(ctx, ev.Specs(), cfg.Spill, parts)
 }
 
-func mergeParts(ctx context.Context, specs aggregate.Specs, parts []*Result) Result {
-	res := newResult(specs)
+func mergeParts(ctx context.Context, specs aggregate.Specs, spill aggregate.Spill, parts []*Result) Result {
+	res := newResult(specs, spill, 1)
 	for _, p := range parts {
 		res.merge(p)
 	}
@@ -310,9 +318,16 @@ func (c *callbacks) record(r trail.Record) {
 	}
 }
 
-func newResult(specs aggregate.Specs) *Result {
+// newResult is an empty result whose table takes its share of spill's
+// budget.
+func newResult(specs aggregate.Specs, spill aggregate.Spill, shares int) *Result {
+	t := aggregate.New(specs)
+	if spill.Budget > 0 {
+		spill.Budget = max(spill.Budget/int64(shares), 1)
+	}
+	t.SetSpill(spill)
 	return &Result{
-		Table:      aggregate.New(specs),
+		Table:      t,
 		Skipped:    map[string]int64{},
 		Errors:     map[string]int64{},
 		Suppressed: map[string]int64{},

@@ -65,6 +65,7 @@ type config struct {
 	shard          sweep.Shard // run: this shard of the hunt (Count 0: all of it)
 	maxRecord      int64
 	maxDecompress  int64
+	maxMemory      int64 // run, merge: bytes; 0: no bound (memory.go)
 	s3             s3Flags
 	verify         verifyConfig // --verify, --public-keys (verify.go); --accounts, --regions are s3Flags'
 }
@@ -98,6 +99,7 @@ type option struct {
 type rawFlags struct {
 	since, until, now, format, follow string
 	shardIndex                        string
+	maxMemory                         string
 	filters, detections, addPolicies  listFlag
 	watch                             bool
 }
@@ -171,6 +173,9 @@ var options = []option{
 	}},
 	{"raw", []string{modeRun}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.StringVar(&c.raw, "raw", "", "also write the raw record behind every finding shown, as JSON lines with its detection and source")
+	}},
+	{"max-memory", reporting, func(fs *flag.FlagSet, _ *config, r *rawFlags) {
+		fs.StringVar(&r.maxMemory, "max-memory", defaultMaxMemory, "memory to stay under, e.g. 512MiB or 2GiB: result groups past half of it are spilled to disk ($TMPDIR) and merged back in order (0: no bound)")
 	}},
 	{"fail-on-findings", reporting, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.BoolVar(&c.failOnFindings, "fail-on-findings", false, "exit 1 when there is at least one finding")
@@ -386,6 +391,13 @@ func (c *config) resolve(raw rawFlags, clock time.Time) error {
 		return fmt.Errorf("--cache-bytes %d: want 0 or more", c.cacheBytes)
 	case c.mode == modeFollow && c.settle <= 0:
 		return fmt.Errorf("--settle %s: want a positive duration", c.settle)
+	}
+	if slices.Contains(reporting, c.mode) {
+		n, err := parseMemory(raw.maxMemory)
+		if err != nil {
+			return fmt.Errorf("--max-memory: %w", err)
+		}
+		c.maxMemory = n
 	}
 	if err := c.s3.check(c.mode, c.paths); err != nil {
 		return err

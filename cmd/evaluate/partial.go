@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -40,7 +41,7 @@ func takeListing(rd *loader.Reader, ins inputs) listing {
 
 // summary is the listing's counts as a summary, to take out of a shard's.
 func (l listing) summary(set *engine.Set) report.Summary {
-	s := summarize(set, l.ls, sweep.Result{Table: aggregate.New(nil)}, 0, 0)
+	s := summarize(set, l.ls, sweep.Result{Table: aggregate.New(nil)}, 0, nil, 0)
 	s.ObjectsListed, s.ObjectsPlanned = l.s3.listed, l.s3.planned
 	return s
 }
@@ -80,10 +81,9 @@ func writePartial(ctx context.Context, cfg config, set *engine.Set, res sweep.Re
 
 // shardFile is one partial result read for a merge.
 type shardFile struct {
-	name  string
-	meta  partial.Meta
-	table *aggregate.Table
-	sum   [32]byte // of its content but wall time: a re-run's copy from a conflicting one
+	name string
+	meta partial.Meta
+	sum  [32]byte // of its content but wall time: a re-run's copy from a conflicting one
 }
 
 // runMerge is `evaluate merge`: the partial results of a hunt's shards
@@ -102,8 +102,16 @@ func runMerge(ctx context.Context, cfg config, ecfg engine.Config, stdout, stder
 		fmt.Fprintf(stderr, "evaluate merge: %s\n", report.PrintableLines(err.Error()))
 		return exitUsage
 	}
-	var shards []shardFile
-	for _, f := range files {
+	// Each partial is merged as it is read (the table spills past
+	// --max-memory), once its hunt is found the same as the first's.
+	table := aggregate.New(set.Specs())
+	table.SetSpill(spillOf(cfg.maxMemory))
+	defer table.Close()
+	defer debug.SetMemoryLimit(limitMemory(cfg.maxMemory))
+	var first shardFile
+	byIndex := map[int]shardFile{}
+	var problems []string
+	for n, f := range files {
 		name := f.name
 		b, err := f.read(ctx)
 		if err != nil {
@@ -115,17 +123,15 @@ func runMerge(ctx context.Context, cfg config, ecfg engine.Config, stdout, stder
 			fmt.Fprintf(stderr, "evaluate merge: %s: %v\n", report.Printable(name), err)
 			return exitUsage
 		}
-		shards = append(shards, shardFile{name: name, meta: m, table: t, sum: contentSum(m, t)})
-	}
-	if err := sameHunt(shards, set); err != nil {
-		fmt.Fprintf(stderr, "evaluate merge: %v\n", err)
-		return exitUsage
-	}
-	count := shards[0].meta.ShardCount
-	byIndex := map[int]shardFile{}
-	var problems []string
-	for _, s := range shards {
-		i := s.meta.ShardIndex
+		s := shardFile{name: name, meta: m, sum: contentSum(m, t)}
+		if n == 0 {
+			first = s
+		}
+		if err := sameHunt([]shardFile{first, s}, set); err != nil {
+			fmt.Fprintf(stderr, "evaluate merge: %v\n", err)
+			return exitUsage
+		}
+		i := m.ShardIndex
 		if prev, dup := byIndex[i]; dup {
 			if prev.sum != s.sum {
 				problems = append(problems, fmt.Sprintf("shard %d: %s and %s differ (a shard run twice on other inputs?); %s is used",
@@ -134,7 +140,9 @@ func runMerge(ctx context.Context, cfg config, ecfg engine.Config, stdout, stder
 			continue // the same file twice: a re-run is idempotent
 		}
 		byIndex[i] = s
+		table.Merge(t)
 	}
+	count := first.meta.ShardCount
 	var missing []int
 	for i := range count {
 		if _, ok := byIndex[i]; !ok {
@@ -142,21 +150,19 @@ func runMerge(ctx context.Context, cfg config, ecfg engine.Config, stdout, stder
 			problems = append(problems, fmt.Sprintf("shard %d of %d is missing: the rows and summary leave its inputs out", i, count))
 		}
 	}
-
-	table := aggregate.New(set.Specs())
 	var sum report.Summary
 	for i := range count {
 		s, ok := byIndex[i]
 		if !ok {
 			continue
 		}
-		table.Merge(s.table)
 		if sum.PolicyVersion == "" {
 			sum = s.meta.Summary
 		} else {
 			sum = sum.Plus(s.meta.Summary)
 		}
 	}
+	spillWarning(table, cfg, stderr)
 	for _, p := range problems {
 		fmt.Fprintf(stderr, "evaluate merge: %s\n", p)
 	}
@@ -175,9 +181,14 @@ func runMerge(ctx context.Context, cfg config, ecfg engine.Config, stdout, stder
 	for _, d := range set.Detections() {
 		detections[d.ID] = d
 	}
-	rows := table.Rows()
-	code := writeRows(out, commit, cfg, detections, set.Version(), rows, stderr)
-	sum.Rows, sum.BelowCondition = int64(len(rows)), table.Held()
+	code := exitOK
+	rows, held, err := table.Tally()
+	if err != nil {
+		fmt.Fprintf(stderr, "evaluate merge: %v\n", err)
+		code = exitOutput
+	}
+	code = max(code, writeRows(out, commit, cfg, detections, set.Version(), table, stderr))
+	sum.Rows, sum.BelowCondition = rows, held
 	// Elapsed is the slowest shard's: the hunt's wall time when the shards
 	// ran side by side, and records/s its throughput.
 	sum.MissingShards = missing

@@ -82,9 +82,13 @@ func (r *rawFile) close(table *aggregate.Table) error {
 	return r.f.Commit()
 }
 
+// copyShown copies the spooled lines whose group table shows.
 func copyShown(in *bufio.Reader, out io.Writer, table *aggregate.Table) error {
+	held, err := table.HeldKeys()
+	if err != nil {
+		return err
+	}
 	bw := bufio.NewWriterSize(out, 1<<20)
-	shown := map[string]bool{}
 	for {
 		key, err := spooled(in)
 		if err == io.EOF {
@@ -97,12 +101,7 @@ func copyShown(in *bufio.Reader, out io.Writer, table *aggregate.Table) error {
 		if err != nil {
 			return err
 		}
-		ok, seen := shown[string(key)]
-		if !seen {
-			ok = table.Shown(string(key))
-			shown[string(key)] = ok
-		}
-		if ok {
+		if !held[string(key)] {
 			if _, err := bw.Write(line); err != nil {
 				return err
 			}

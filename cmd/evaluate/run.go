@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/trailhunt/trailhunt/aggregate"
 	"github.com/trailhunt/trailhunt/engine"
 	"github.com/trailhunt/trailhunt/loader"
 	"github.com/trailhunt/trailhunt/report"
@@ -113,6 +114,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitUsage
 	}
 
+	defer debug.SetMemoryLimit(limitMemory(cfg.maxMemory))
 	rd := loader.New(loaderConfig(cfg, stdin))
 	errs := &errorPrinter{w: stderr, max: cfg.maxErrors, quiet: cfg.quiet}
 	verification.verify(ctx, cfg, errs)
@@ -125,6 +127,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		Until:     cfg.until,
 		OnError:   errs.print,
 		OnInputs:  prog.total,
+		Spill:     spillOf(cfg.maxMemory),
 	}
 	if raw != nil {
 		scfg.OnFinding = raw.write
@@ -133,20 +136,26 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var listed listing // what listing counted: each shard lists every input
 	scfg.Shard, scfg.OnListed = cfg.shard, func() { listed = takeListing(rd, ins) }
 	res := sweep.Run(ctx, scfg, rd, verification.evaluator(set))
+	defer res.Table.Close()
 	prog.stop()
 	errs.flush()
+	spillWarning(res.Table, cfg, stderr)
 
-	rows := res.Table.Rows()
 	code := exitOK
+	rows, held, err := res.Table.Tally()
+	if err != nil {
+		fmt.Fprintf(stderr, "evaluate: %v\n", err)
+		code = exitOutput
+	}
 	if cfg.partial == "" {
-		code = writeRows(out, commit, cfg, detections, set.Version(), rows, stderr)
+		code = max(code, writeRows(out, commit, cfg, detections, set.Version(), res.Table, stderr))
 	}
 	if err := raw.close(res.Table); err != nil {
 		fmt.Fprintf(stderr, "evaluate: write --raw: %v\n", err)
 		code = exitOutput
 	}
 
-	sum := summarize(set, rd.Stats(), res, int64(len(rows)), time.Since(start))
+	sum := summarize(set, rd.Stats(), res, rows, held, time.Since(start))
 	o := ins.objects()
 	sum.ObjectsListed, sum.ObjectsPlanned, sum.ObjectsFetched, sum.ObjectsFailed = o.Listed, o.Planned, o.Fetched, o.Failed
 	if o.Fetched > 0 && sum.Records == 0 && !sum.Interrupted {
@@ -171,10 +180,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return finishRun(cfg, sum, code, stderr)
 }
 
-// writeRows writes the result rows to out and commits it; exit 4 when they
-// could not be written.
-func writeRows(out io.Writer, commit func(error) error, cfg config, detections map[string]trail.Detection, version string, rows []trail.Row, stderr io.Writer) int {
-	werr := report.Write(out, report.Config{Format: cfg.format, Width: cfg.width, Detections: detections, PolicyVersion: version}, rows)
+// writeRows writes the rows table shows to out and commits it; exit 4 when
+// they could not be written.
+func writeRows(out io.Writer, commit func(error) error, cfg config, detections map[string]trail.Detection, version string, table *aggregate.Table, stderr io.Writer) int {
+	werr := report.WriteRows(out, report.Config{Format: cfg.format, Width: cfg.width, Detections: detections, PolicyVersion: version}, shownRows(table))
 	if err := commit(werr); err != nil {
 		fmt.Fprintf(stderr, "evaluate: write results: %v\n", err)
 		return exitOutput
@@ -218,7 +227,7 @@ func exitCode(code int, failOnFindings bool, s report.Summary) int {
 	return exitOK
 }
 
-func summarize(set *engine.Set, ls loader.Stats, res sweep.Result, rows int64, elapsed time.Duration) report.Summary {
+func summarize(set *engine.Set, ls loader.Stats, res sweep.Result, rows int64, held map[string]int64, elapsed time.Duration) report.Summary {
 	skipped := map[string]int64{}
 	for _, m := range []map[string]int64{ls.Skipped, res.Skipped} {
 		for k, v := range m {
@@ -260,7 +269,7 @@ func summarize(set *engine.Set, ls loader.Stats, res sweep.Result, rows int64, e
 		Suppressed:     res.Suppressed,
 		ExpiredFilters: set.ExpiredFilters(),
 		FilterSources:  sources,
-		BelowCondition: res.Table.Held(),
+		BelowCondition: held,
 		Elapsed:        elapsed,
 		Interrupted:    res.Interrupted,
 	}
