@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/trailhunt/trailhunt/loader/s3source"
 )
 
 // refuseWritingOverInputs returns an error when a file the run writes
@@ -19,8 +21,8 @@ func refuseWritingOverInputs(cfg config) error {
 		{"--summary", cfg.summary, "the summary"},
 		{"--raw", cfg.raw, "the raw records"},
 	} {
-		if out.path == "" {
-			continue
+		if out.path == "" || s3source.IsURL(out.path) {
+			continue // an s3:// output: checkS3Outputs
 		}
 		target, _ := os.Stat(out.path) // nil when it does not exist yet
 		dirs := containingDirs(out.path)
