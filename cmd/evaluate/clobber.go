@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/trailhunt/trailhunt/loader/s3source"
 )
@@ -26,6 +27,9 @@ func refuseWritingOverInputs(cfg config) error {
 		}
 		target, _ := os.Stat(out.path) // nil when it does not exist yet
 		dirs := containingDirs(out.path)
+		if cfg.mode == modeMerge && !strings.HasSuffix(out.path, partialExt) {
+			dirs = nil // merge reads only the *.thp of a directory: its results may sit beside them
+		}
 		for _, in := range cfg.paths {
 			if in == "-" {
 				continue
