@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/trailhunt/trailhunt/loader/s3source"
 )
 
 // refuseWritingOverInputs returns an error when a file the run writes
@@ -19,11 +22,14 @@ func refuseWritingOverInputs(cfg config) error {
 		{"--summary", cfg.summary, "the summary"},
 		{"--raw", cfg.raw, "the raw records"},
 	} {
-		if out.path == "" {
-			continue
+		if out.path == "" || s3source.IsURL(out.path) {
+			continue // an s3:// output: checkS3Outputs
 		}
 		target, _ := os.Stat(out.path) // nil when it does not exist yet
 		dirs := containingDirs(out.path)
+		if cfg.mode == modeMerge && !strings.HasSuffix(out.path, partialExt) {
+			dirs = nil // merge reads only the *.thp of a directory: its results may sit beside them
+		}
 		for _, in := range cfg.paths {
 			if in == "-" {
 				continue

@@ -166,10 +166,10 @@ var options = []option{
 		fs.IntVar(&c.width, "width", 0, "table width in columns (default: the terminal's, else $COLUMNS, else 120)")
 	}},
 	{"output", reporting, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
-		fs.StringVar(&c.output, "output", "", "write results to this file, atomically (default: standard output); its extension sets the format")
+		fs.StringVar(&c.output, "output", "", "write results to this file or s3://bucket/key, atomically (a rename, or one PUT; default: standard output); its extension sets the format")
 	}},
 	{"summary", reporting, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
-		fs.StringVar(&c.summary, "summary", "", "also write the run summary as JSON to this file")
+		fs.StringVar(&c.summary, "summary", "", "also write the run summary as JSON to this file or s3://bucket/key (one PUT)")
 	}},
 	{"raw", []string{modeRun}, func(fs *flag.FlagSet, c *config, _ *rawFlags) {
 		fs.StringVar(&c.raw, "raw", "", "also write the raw record behind every finding shown, as JSON lines with its detection and source")
@@ -407,6 +407,9 @@ func (c *config) resolve(raw rawFlags, clock time.Time) error {
 		return err
 	}
 	if err := c.resolveShard(raw); err != nil {
+		return err
+	}
+	if err := checkS3Outputs(*c); err != nil {
 		return err
 	}
 	return refuseWritingOverInputs(*c)

@@ -73,7 +73,8 @@ named, and its absence marked in the summary.
 
 Examples:
   evaluate merge --format ocsf --output result.ocsf.jsonl --summary summary.json /partials/
-  evaluate merge --summary summary.json s3://results-bucket/hunt-2026-10/
+  evaluate merge --output s3://results-bucket/hunt-2026-10/result.ocsf.jsonl \
+      --summary s3://results-bucket/hunt-2026-10/summary.json s3://results-bucket/hunt-2026-10/
   evaluate merge --add-policies ./my-detections shard-0.thp shard-1.thp shard-2.thp
 `,
 	modeList: `Usage: evaluate list [flags]

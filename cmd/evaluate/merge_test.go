@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -176,5 +177,27 @@ func TestShardRefusals(t *testing.T) {
 				t.Error("a partial was written")
 			}
 		})
+	}
+}
+
+// TestMergeWritesBesideItsPartials: merge reads only a directory's *.thp
+// files, so its rows and summary may go into the directory of the partials
+// (as docs/scale-out.md says); a *.thp output there, which a later merge
+// would read as a partial, or a partial itself, is refused.
+func TestMergeWritesBesideItsPartials(t *testing.T) {
+	dir := t.TempDir()
+	runShards(t, dir, 2, false)
+	want := evaluate(t, "", append(slices.Clone(shardArgs), "--format", "jsonl", fixtures)...)
+	r := evaluate(t, "", "merge", "--quiet", "--output", filepath.Join(dir, "result.jsonl"), "--summary", filepath.Join(dir, "summary.json"), dir)
+	if got, _ := os.ReadFile(filepath.Join(dir, "result.jsonl")); r.code != exitOK || string(got) != want.stdout {
+		t.Errorf("merge into its partials' directory: exit %d, stderr %q, rows as one run's: %v", r.code, r.stderr, string(got) == want.stdout)
+	}
+	for _, tc := range []struct{ output, want string }{
+		{filepath.Join(dir, "result.thp"), "evaluate merge: --output " + filepath.Join(dir, "result.thp") + " is inside the input directory " + dir + ": refusing to write the results among the inputs"},
+		{filepath.Join(dir, "shard-0.thp"), "evaluate merge: --output " + filepath.Join(dir, "shard-0.thp") + " is inside the input directory " + dir + ": refusing to write the results among the inputs"},
+	} {
+		if r := evaluate(t, "", "merge", "--quiet", "--output", tc.output, dir); r.code != exitUsage || r.stderr != tc.want+"\n" {
+			t.Errorf("merge --output %s: exit %d, stderr %q; want exit 2 and %q", tc.output, r.code, r.stderr, tc.want)
+		}
 	}
 }

@@ -61,13 +61,9 @@ func writePartial(ctx context.Context, cfg config, set *engine.Set, res sweep.Re
 		if err := partial.Write(&b, m, res.Table); err != nil {
 			return err
 		}
-		client, err := s3source.NewClient(ctx, cfg.s3.s3Config())
-		if err != nil {
-			return fmt.Errorf("%s: %w", cfg.partial, err)
-		}
 		// An interrupted run still writes its partial (marked so in its
 		// summary), as it would to a file: the PUT outlives the signal.
-		return client.Put(context.WithoutCancel(ctx), cfg.partial, b.Bytes())
+		return putObject(ctx, cfg, cfg.partial, b.Bytes())
 	}
 	f, err := report.CreateAtomic(cfg.partial)
 	if err != nil {
@@ -172,7 +168,7 @@ func runMerge(ctx context.Context, cfg config, ecfg engine.Config, stdout, stder
 			cfg.format = report.FormatTable
 		}
 	}
-	out, commit, err := openOutput(cfg.output, stdout)
+	out, commit, err := openResults(ctx, cfg, stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "evaluate merge: %v\n", err)
 		return exitUsage

@@ -101,7 +101,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return inputsFailed(ctx, "evaluate", err, stderr)
 	}
 
-	out, commit, err := openOutput(cfg.output, stdout)
+	out, commit, err := openResults(ctx, cfg, stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "evaluate: %v\n", err)
 		return exitUsage
@@ -200,7 +200,7 @@ func finishRun(cfg config, sum report.Summary, code int, stderr io.Writer) int {
 		}
 	}
 	if cfg.summary != "" {
-		if err := writeSummaryFile(cfg.summary, sum); err != nil {
+		if err := writeSummary(cfg, sum); err != nil {
 			fmt.Fprintf(stderr, "evaluate: write summary: %v\n", err)
 			code = exitOutput
 		}

@@ -93,7 +93,7 @@ func TestKustomizationListsEveryManifest(t *testing.T) {
 	}
 	files = slices.DeleteFunc(files, func(f string) bool { return f == "kustomization.yaml" })
 	got := slices.Sorted(slices.Values(resources(t)))
-	want := []string{"merge-job.yaml", "partials-pvc.yaml", "serviceaccount.yaml", "shard-job.yaml"}
+	want := []string{"merge-job.yaml", "serviceaccount.yaml", "shard-job.yaml"}
 	if !slices.Equal(got, want) || !slices.Equal(files, want) {
 		t.Errorf("kustomization resources %q, *.yaml %q; want both %q", got, files, want)
 	}
@@ -101,7 +101,7 @@ func TestKustomizationListsEveryManifest(t *testing.T) {
 
 func TestKubeconformValid(t *testing.T) {
 	out, code := validate(t, ".", resources(t)...)
-	want := "Summary: 4 resources found in 4 files - Valid: 4, Invalid: 0, Errors: 0, Skipped: 0\n"
+	want := "Summary: 3 resources found in 3 files - Valid: 3, Invalid: 0, Errors: 0, Skipped: 0\n"
 	if out != want || code != 0 {
 		t.Errorf("kubeconform: exit %d\n%s\nwant exit 0\n%s", code, out, want)
 	}

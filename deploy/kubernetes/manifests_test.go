@@ -70,7 +70,8 @@ func readJob(t *testing.T, path string) job {
 // TestJobsHardened checks what the schemas allow but the deployment must
 // not do: both Jobs run as the service account, non-root, with a read-only
 // root, no privilege escalation, no capabilities, the runtime's seccomp
-// profile, /tmp on an emptyDir and memory and CPU bounded.
+// profile, memory and CPU bounded, and one volume: /tmp on an emptyDir
+// (partials, rows and summary go to S3; nothing is shared between pods).
 func TestJobsHardened(t *testing.T) {
 	for _, f := range []string{"shard-job.yaml", "merge-job.yaml"} {
 		s := readJob(t, f).Spec.Template.Spec
@@ -95,19 +96,16 @@ func TestJobsHardened(t *testing.T) {
 		for _, m := range c.VolumeMounts {
 			mounts[m.MountPath] = m.Name
 		}
-		tmp := false
-		for _, v := range s.Volumes {
-			tmp = tmp || (v.Name == mounts["/tmp"] && v.EmptyDir != nil)
-		}
-		if !tmp || mounts["/partials"] != "partials" {
-			t.Errorf("%s: mounts %v: want /tmp on an emptyDir and /partials", f, mounts)
+		if len(mounts) != 1 || len(s.Volumes) != 1 || s.Volumes[0].Name != mounts["/tmp"] || s.Volumes[0].EmptyDir == nil {
+			t.Errorf("%s: mounts %v, %d volumes: want /tmp on an emptyDir alone", f, mounts, len(s.Volumes))
 		}
 	}
 }
 
 // TestShardJob: as many indexes as --shard-count, all at once, the index
-// left to JOB_COMPLETION_INDEX, one partial per index on the shared volume;
-// the merge Job waits (suspended) and merges that directory.
+// left to JOB_COMPLETION_INDEX, one partial object per index under the
+// hunt's S3 prefix; the merge Job waits (suspended), merges that prefix and
+// writes its rows and summary under it, where merge reads no partial.
 func TestShardJob(t *testing.T) {
 	j := readJob(t, "shard-job.yaml").Spec
 	args := strings.Join(j.Template.Spec.Containers[0].Args, " ")
@@ -115,12 +113,14 @@ func TestShardJob(t *testing.T) {
 	if j.CompletionMode != "Indexed" || j.Completions != 3 || j.Parallelism != 3 || n == nil || n[1] != "3" {
 		t.Errorf("shards: completionMode %q, completions %d, parallelism %d, args %q", j.CompletionMode, j.Completions, j.Parallelism, args)
 	}
-	if !strings.HasPrefix(args, "run --partial /partials/shard-$(JOB_COMPLETION_INDEX).thp --shard-count 3 ") || strings.Contains(args, "--shard-index") {
+	const prefix = "s3://trailhunt-results/hunt-2026-10/"
+	if !strings.HasPrefix(args, "run --partial "+prefix+"shard-$(JOB_COMPLETION_INDEX).thp --shard-count 3 ") || strings.Contains(args, "--shard-index") {
 		t.Errorf("shard args %q", args)
 	}
 	m := readJob(t, "merge-job.yaml").Spec
 	margs := strings.Join(m.Template.Spec.Containers[0].Args, " ")
-	if want := "merge --format ocsf --output /partials/result.ocsf.jsonl --summary /partials/summary.json /partials/"; margs != want || !m.Suspend {
+	want := "merge --format ocsf --output " + prefix + "result.ocsf.jsonl --summary " + prefix + "summary.json --region us-east-1 " + prefix
+	if margs != want || !m.Suspend {
 		t.Errorf("merge: suspend %v, args %q, want true, %q", m.Suspend, margs, want)
 	}
 }

@@ -42,7 +42,6 @@ type kind struct {
 var kinds = []kind{
 	{"apis__batch__v1_openapi.json", "io.k8s.api.batch.v1.Job"},
 	{"api__v1_openapi.json", "io.k8s.api.core.v1.ServiceAccount"},
-	{"api__v1_openapi.json", "io.k8s.api.core.v1.PersistentVolumeClaim"},
 }
 
 func main() {
