@@ -51,19 +51,27 @@ const partialExt = ".thp"
 
 // writePartial writes the shard's partial result atomically: to a file
 // through a temporary file and a rename, or to s3://bucket/key with one
-// PutObject of the bytes built in memory (an object appears whole or not
-// at all; a shard killed before it leaves none).
+// PutObject of a spooled copy (an object appears whole or not at all; a
+// shard killed before it leaves none).
 func writePartial(ctx context.Context, cfg config, set *engine.Set, res sweep.Result, sum report.Summary) error {
 	m := partial.Meta{PolicyVersion: set.Version(), Detections: sum.Detections, Since: cfg.since, Until: cfg.until,
 		Now: cfg.now, Plan: res.Plan, ShardIndex: cfg.shard.Index, ShardCount: cfg.shard.Count, Summary: sum}
 	if s3source.IsURL(cfg.partial) {
-		var b bytes.Buffer
-		if err := partial.Write(&b, m, res.Table); err != nil {
+		sp, err := newSpool()
+		if err != nil {
+			return err
+		}
+		defer sp.Close()
+		if err := partial.Write(sp, m, res.Table); err != nil {
 			return err
 		}
 		// An interrupted run still writes its partial (marked so in its
 		// summary), as it would to a file: the PUT outlives the signal.
-		return putObject(ctx, cfg, cfg.partial, b.Bytes())
+		client, err := s3Writer(ctx, cfg, cfg.partial)
+		if err != nil {
+			return err
+		}
+		return sp.put(ctx, client, cfg.partial)
 	}
 	f, err := report.CreateAtomic(cfg.partial)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/trailhunt/trailhunt/loader/s3source"
@@ -12,8 +13,9 @@ import (
 )
 
 // Results to S3: --output and --summary (run, merge) and --partial (run)
-// accept s3://bucket/key. The bytes are built in memory and written with
-// one PutObject at the end (s3source.Client.Put, the project's one S3
+// accept s3://bucket/key. The bytes are spooled to a temporary file (the
+// summary, small, built in memory) and written with one PutObject at the
+// end (s3source.Client.Put, the project's one S3
 // write), so the object appears whole or not at all, as a local output's
 // rename makes a file appear. The key's extension sets --output's format
 // as a file name's does (formatOfName).
@@ -30,18 +32,38 @@ func s3Writer(ctx context.Context, cfg config, url string) (*s3source.Client, er
 	return client, nil
 }
 
-// putObject writes data to the object url with one PutObject; a failure is
-// one line naming the object.
-func putObject(ctx context.Context, cfg config, url string, data []byte) error {
-	client, err := s3Writer(ctx, cfg, url)
-	if err != nil {
-		return err
-	}
-	return client.Put(context.WithoutCancel(ctx), url, data)
+// spool collects the bytes of one PUT in an unlinked temporary file
+// ($TMPDIR), so that rows or a partial as large as the run makes them take
+// disk, not memory (--max-memory).
+type spool struct {
+	f    *os.File
+	size int64
 }
 
+func newSpool() (*spool, error) {
+	f, err := os.CreateTemp("", "trailhunt-put-")
+	if err != nil {
+		return nil, fmt.Errorf("spool for S3: %w", err)
+	}
+	os.Remove(f.Name()) // gone with the process, whatever happens
+	return &spool{f: f}, nil
+}
+
+func (s *spool) Write(p []byte) (int, error) {
+	n, err := s.f.Write(p)
+	s.size += int64(n)
+	return n, err
+}
+
+// put writes the spooled bytes to the object url.
+func (s *spool) put(ctx context.Context, client *s3source.Client, url string) error {
+	return client.Put(context.WithoutCancel(ctx), url, s.f, s.size)
+}
+
+func (s *spool) Close() error { return s.f.Close() }
+
 // openResults is where --output's rows go: openOutput's file or standard
-// output, or for s3://bucket/key a buffer that commit PUTs once the rows
+// output, or for s3://bucket/key a spool that commit PUTs once the rows
 // are all written (a write error PUTs nothing). The AWS configuration is
 // loaded here, before anything is read: a profile that does not exist is
 // exit 2, as a file that cannot be created is.
@@ -53,12 +75,16 @@ func openResults(ctx context.Context, cfg config, stdout io.Writer) (io.Writer, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("open output: %w", err)
 	}
-	var b bytes.Buffer
-	return &b, func(err error) error {
+	sp, err := newSpool()
+	if err != nil {
+		return nil, nil, fmt.Errorf("open output: %w", err)
+	}
+	return sp, func(err error) error {
+		defer sp.Close()
 		if err != nil {
 			return err
 		}
-		return client.Put(context.WithoutCancel(ctx), cfg.output, b.Bytes())
+		return sp.put(ctx, client, cfg.output)
 	}, nil
 }
 
@@ -74,7 +100,11 @@ func writeSummary(cfg config, s report.Summary) error {
 	if err := report.WriteSummaryJSON(&b, s); err != nil {
 		return err
 	}
-	return putObject(context.Background(), cfg, cfg.summary, b.Bytes())
+	client, err := s3Writer(context.Background(), cfg, cfg.summary)
+	if err != nil {
+		return err
+	}
+	return client.Put(context.Background(), cfg.summary, bytes.NewReader(b.Bytes()), int64(b.Len()))
 }
 
 // checkS3Outputs refuses, before anything is read, an s3:// location that

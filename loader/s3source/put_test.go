@@ -24,7 +24,7 @@ func TestPut(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := bytes.Repeat([]byte("partial\x00"), 1<<16)
-	if err := c.Put(context.Background(), "s3://trail/partials/shard-0.thp", data); err != nil {
+	if err := c.Put(context.Background(), "s3://trail/partials/shard-0.thp", bytes.NewReader(data), int64(len(data))); err != nil {
 		t.Fatal(err)
 	}
 	out, err := s3test.Client(srv.URL).GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("trail"), Key: aws.String("partials/shard-0.thp")})
@@ -36,12 +36,12 @@ func TestPut(t *testing.T) {
 		t.Errorf("object holds %d bytes, want the %d written", len(got), len(data))
 	}
 
-	err = c.Put(context.Background(), "s3://no-such-bucket/p.thp", data)
+	err = c.Put(context.Background(), "s3://no-such-bucket/p.thp", bytes.NewReader(data), int64(len(data)))
 	var be *BucketError
 	if !errors.As(err, &be) || !strings.HasPrefix(err.Error(), "s3://no-such-bucket/p.thp: PutObject: HTTP 404") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("put to a missing bucket: %v", err)
 	}
-	if err := c.Put(context.Background(), "s3://trail/partials/", data); err == nil {
+	if err := c.Put(context.Background(), "s3://trail/partials/", bytes.NewReader(data), int64(len(data))); err == nil {
 		t.Error("put to a prefix: no error")
 	}
 }
