@@ -19,7 +19,10 @@
 //   - memory grows with the number of distinct groups only, never with the
 //     number of findings: adding a finding to an existing group allocates
 //     nothing, and a new group keeps a private copy of its strings (never a
-//     reference into a caller's buffer);
+//     reference into a caller's buffer); with a Spill budget (spill.go),
+//     the groups in memory stay within it and the rest lie on disk in
+//     sorted runs, read back merged, so that a spilled table reads exactly
+//     as the same table in memory;
 //   - merging partial tables gives exactly the table that adding every finding
 //     to one table would give, whatever the split and the merge order: a
 //     group keeps the distinct values of every field its stats read (so dc
@@ -29,8 +32,8 @@
 //     (encode.go): decoded partial tables merge as the tables would, and a
 //     truncated, altered or foreign encoding is ErrCorrupt, never a smaller
 //     table;
-//   - Rows and Diff return rows in one deterministic order (see Compare) and
-//     deep copies that the caller may modify freely.
+//   - Rows, Scan and Diff give rows in one deterministic order (see Compare)
+//     and deep copies that the caller may modify freely.
 //
 // A Table is not safe for concurrent use: give each worker its own and Merge
 // them at the end.

@@ -41,8 +41,11 @@ import (
 
 const (
 	magic = "trailhunt partial result\n"
-	// Version is the format version this build writes and reads.
-	Version = 1
+	// Version is the format version this build writes and reads. 2: the
+	// table in row order, each group after a marker (aggregate's encoding
+	// version 2), so that a spilled table streams out and tables merge as
+	// they are read.
+	Version = 2
 	maxMeta = 64 << 20
 )
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dustin/go-humanize"
 	"gopkg.in/yaml.v3"
 )
 
@@ -119,8 +120,33 @@ func TestShardJob(t *testing.T) {
 	}
 	m := readJob(t, "merge-job.yaml").Spec
 	margs := strings.Join(m.Template.Spec.Containers[0].Args, " ")
-	want := "merge --format ocsf --output " + prefix + "result.ocsf.jsonl --summary " + prefix + "summary.json --region us-east-1 " + prefix
+	want := "merge --format ocsf --output " + prefix + "result.ocsf.jsonl --summary " + prefix + "summary.json --region us-east-1 --max-memory 900MiB " + prefix
 	if margs != want || !m.Suspend {
 		t.Errorf("merge: suspend %v, args %q, want true, %q", m.Suspend, margs, want)
+	}
+}
+
+// TestMaxMemoryUnderLimit: each Job's --max-memory (what evaluate keeps
+// under, spilling result groups to /tmp past half of it) is below its
+// container's memory limit, with room for the runtime's own.
+func TestMaxMemoryUnderLimit(t *testing.T) {
+	for _, f := range []string{"shard-job.yaml", "merge-job.yaml"} {
+		c := readJob(t, f).Spec.Template.Spec.Containers[0]
+		m := regexp.MustCompile(`--max-memory (\S+)`).FindStringSubmatch(strings.Join(c.Args, " "))
+		if m == nil {
+			t.Errorf("%s: no --max-memory: the default (256MiB) wastes the pod's memory", f)
+			continue
+		}
+		max, err := humanize.ParseBytes(m[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		limit, err := humanize.ParseBytes(c.Resources.Limits["memory"] + "B")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if max >= limit*95/100 {
+			t.Errorf("%s: --max-memory %s is not below the limit %s", f, m[1], c.Resources.Limits["memory"])
+		}
 	}
 }
