@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -86,5 +87,22 @@ func TestSpilledRunIsTheInMemoryRun(t *testing.T) {
 				t.Fatalf("%d entries left in the spill directory", len(left))
 			}
 		})
+	}
+}
+
+// TestSpillFailureKeepsResults: results that cannot be spilled (the
+// directory is gone) stay in memory: one line says so, the rows are the
+// in-memory run's, the exit is 0.
+func TestSpillFailureKeepsResults(t *testing.T) {
+	args := []string{"--workers", "1", "--now", "2026-11-26T00:00:00Z", "--format", "jsonl", fixtures}
+	want := evaluate(t, "", args...)
+	gone := filepath.Join(t.TempDir(), "gone")
+	orig := spillOf
+	spillOf = func(int64) aggregate.Spill { return aggregate.Spill{Budget: 2 << 10, Dir: gone} }
+	t.Cleanup(func() { spillOf = orig })
+	got := evaluate(t, "", args...)
+	line := regexp.MustCompile(`(?m)^evaluate: spill \d+ groups to disk: \w+ ` + regexp.QuoteMeta(gone) + `\S*: no such file or directory; the results were kept in memory, past --max-memory 256 MiB$`)
+	if got.code != exitOK || got.stdout != want.stdout || !line.MatchString(got.stderr) {
+		t.Fatalf("exit %d, rows the same: %v, stderr:\n%s", got.code, got.stdout == want.stdout, got.stderr)
 	}
 }
