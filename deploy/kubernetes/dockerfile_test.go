@@ -1,10 +1,14 @@
 package kubernetes
 
 import (
+	"debug/elf"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -70,5 +74,73 @@ func TestDockerfile(t *testing.T) {
 	want := []string{"COPY --from=build /out/evaluate /evaluate", "USER 65532:65532", `ENTRYPOINT ["/evaluate"]`}
 	if !slices.Equal(run[1:], want) {
 		t.Errorf("run stage %q, want FROM then %q", run, want)
+	}
+}
+
+// TestDockerfileBuild runs what the image is made of, as no Docker engine
+// runs here: the build stage's go build command, as written, gives a
+// static binary (no ELF interpreter, no shared libraries: it runs on
+// distroless/static, which has no libc), and that binary, started as the
+// image starts it (uid and gid 65532 when the test may switch to them, an
+// empty environment, / as its directory, no HOME), runs the embedded
+// detections over the fixtures.
+func TestDockerfileBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary (-short)")
+	}
+	var line string
+	for _, ins := range instructions(t, "../../Dockerfile")[0] {
+		if strings.Contains(ins, "go build") {
+			line = ins
+		}
+	}
+	dir := t.TempDir()
+	for _, d := range []string{dir, filepath.Dir(dir)} {
+		if err := os.Chmod(d, 0o755); err != nil { // uid 65532 runs the binary
+			t.Fatal(err)
+		}
+	}
+	bin := filepath.Join(dir, "evaluate")
+	// RUN's shell form is /bin/sh -c: the line runs as Docker runs it,
+	// writing where the test says instead of /out.
+	cmd := strings.Replace(strings.TrimPrefix(line, "RUN "), "/out/evaluate", bin, 1)
+	if !strings.Contains(cmd, bin) {
+		t.Fatalf("build line %q does not write /out/evaluate", line)
+	}
+	build := exec.Command("/bin/sh", "-c", cmd)
+	build.Dir = "../.."
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", cmd, err, out)
+	}
+
+	f, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			t.Error("the binary has an ELF interpreter: it is not static")
+		}
+	}
+	if libs, err := f.ImportedLibraries(); err != nil || len(libs) > 0 {
+		t.Errorf("the binary needs shared libraries %v (%v)", libs, err)
+	}
+
+	fixtures, err := filepath.Abs("../../fixtures")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := exec.Command(bin, "--quiet", "--format", "jsonl", "--now", "2026-11-26T00:00:00Z", fixtures)
+	run.Dir, run.Env = "/", []string{}
+	if os.Geteuid() == 0 {
+		run.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65532, Gid: 65532}}
+	}
+	out, err := run.Output()
+	if err != nil {
+		t.Fatalf("the image's binary over the fixtures: %v", err)
+	}
+	if rows := strings.Count(string(out), "\n"); rows != 44 {
+		t.Errorf("%d rows over the fixtures, want 44 (as `go run ./cmd/evaluate fixtures/`)", rows)
 	}
 }
