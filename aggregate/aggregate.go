@@ -40,6 +40,7 @@
 package aggregate
 
 import (
+	"math"
 	"slices"
 	"time"
 
@@ -206,6 +207,10 @@ func (t *Table) Merge(o *Table) {
 	}
 	if o == t && t.spilled() {
 		panic("aggregate: a spilled table merged into itself")
+	}
+	if o.spilled() && t.spill == nil {
+		// t takes o's runs, and never spills more of its own.
+		t.spill = &spillState{Spill: Spill{Budget: math.MaxInt64, Dir: o.spill.Dir}}
 	}
 	if t.spill != nil && o != t {
 		t.adopt(o)

@@ -142,6 +142,29 @@ func TestSpilledTableReadsAsInMemory(t *testing.T) {
 	}
 }
 
+// TestSpilledTableMergedIntoUnbudgetedTable: a table without a budget
+// that merges a spilled one takes its runs, never drops them.
+func TestSpilledTableMergedIntoUnbudgetedTable(t *testing.T) {
+	findings, specs := spillFindings(t, 5, 1000)
+	want, spilled := New(specs), New(specs)
+	spilled.SetSpill(Spill{Budget: 8 << 10, Dir: t.TempDir()})
+	for _, f := range findings {
+		want.Add(f)
+		spilled.Add(f)
+	}
+	got := New(specs)
+	got.Merge(spilled)
+	defer got.Close()
+	if runs, _ := got.Spilled(); runs == 0 {
+		t.Fatal("no runs taken over")
+	}
+	rows, _ := scanned(t, got)
+	wantRows, _ := scanned(t, want)
+	if !reflect.DeepEqual(rows, wantRows) {
+		t.Fatalf("%d rows, want %d", len(rows), len(wantRows))
+	}
+}
+
 // TestSpillFailureKeepsRows: a table that cannot write its runs keeps its
 // groups in memory, says why, and its rows stay right.
 func TestSpillFailureKeepsRows(t *testing.T) {
