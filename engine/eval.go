@@ -110,7 +110,10 @@ func (d *detection) evaluate(ctx context.Context, input ast.Value, recTime, now 
 	if timeout > 0 {
 		timer = time.AfterFunc(timeout, cancel.Cancel)
 	}
+	cache := newRuleCache()
+	defer cache.release()
 	rs, err := d.query.Eval(ctx,
+		rego.EvalVirtualCache(cache),
 		rego.EvalParsedInput(input),
 		rego.EvalTime(now),
 		rego.EvalExternalCancel(cancel),
