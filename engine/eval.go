@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/metrics"
-	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/topdown"
 
 	"github.com/trailhunt/trailhunt/trail"
@@ -110,16 +108,7 @@ func (d *detection) evaluate(ctx context.Context, input ast.Value, recTime, now 
 	if timeout > 0 {
 		timer = time.AfterFunc(timeout, cancel.Cancel)
 	}
-	cache := newRuleCache()
-	defer cache.release()
-	rs, err := d.query.Eval(ctx,
-		rego.EvalVirtualCache(cache),
-		rego.EvalParsedInput(input),
-		rego.EvalTime(now),
-		rego.EvalExternalCancel(cancel),
-		rego.EvalMetrics(metrics.NoOp()),
-		rego.EvalGenerateJSON(keepAST), // read the finding as OPA made it, not a map built from it
-	)
+	t, err := d.query.eval(ctx, input, now, cancel)
 	if timer != nil {
 		timer.Stop()
 	}
@@ -132,12 +121,8 @@ func (d *detection) evaluate(ctx context.Context, input ast.Value, recTime, now 
 		}
 		return trail.Finding{}, false, err
 	}
-	if len(rs) == 0 {
-		return trail.Finding{}, false, nil
-	}
-	t, _ := rs[0].Bindings["finding"].(*ast.Term)
 	if t == nil {
-		return trail.Finding{}, false, fmt.Errorf("%w: finding is %v, want an object", ErrContract, rs[0].Bindings["finding"])
+		return trail.Finding{}, false, nil
 	}
 	obj, ok := t.Value.(ast.Object)
 	if !ok {
@@ -208,6 +193,3 @@ func (d *detection) values(obj ast.Object, keys []string) ([]*string, error) {
 	}
 	return out, nil
 }
-
-// keepAST is rego.EvalGenerateJSON's function: results stay *ast.Term.
-func keepAST(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }
