@@ -66,14 +66,16 @@ type Set struct {
 }
 
 type detection struct {
-	meta     trail.Detection
-	pre      prefilter
-	query    query
-	extra    []string      // meta.Extra(): finding keys beyond By
-	input    projection    // what of a record it sees
-	span     time.Duration // meta.Span: the host fills the by-field _time
-	filters  []filterEntry // every entry, expired ones included, in file order
-	suppress *suppressor   // the active entries
+	meta  trail.Detection
+	pre   prefilter
+	query query
+	extra []string // meta.Extra(): finding keys beyond By
+	// byTerms and extraTerms are meta.By and extra as terms (keyTerms).
+	byTerms, extraTerms []*ast.Term
+	input               projection    // what of a record it sees
+	span                time.Duration // meta.Span: the host fills the by-field _time
+	filters             []filterEntry // every entry, expired ones included, in file order
+	suppress            *suppressor   // the active entries
 }
 
 // source is one file of the policy set, named as a person would find it.
