@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"slices"
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -17,6 +16,7 @@ import (
 type ruleCache struct {
 	frames  []int // where each frame's entries start; the last is the active one
 	entries []cacheEntry
+	refs    []*ast.Term      // the entries' refs, copied here: OPA may reuse a ref's array
 	index   map[uint64][]int // ref hash -> entries, for a frame past indexFrom entries
 	indexed int              // the frame the index covers, or -1
 }
@@ -47,7 +47,8 @@ func newRuleCache() *ruleCache {
 // outlives it.
 func (c *ruleCache) release() {
 	clear(c.entries[:cap(c.entries)])
-	c.entries, c.frames = c.entries[:0], c.frames[:0]
+	clear(c.refs[:cap(c.refs)])
+	c.entries, c.frames, c.refs = c.entries[:0], c.frames[:0], c.refs[:0]
 	c.index, c.indexed = nil, -1
 	ruleCaches.Put(c)
 }
@@ -104,7 +105,9 @@ func (c *ruleCache) Put(ref ast.Ref, value *ast.Term) {
 	i := c.find(ref, h)
 	if i < 0 {
 		i = len(c.entries)
-		c.entries = append(c.entries, cacheEntry{ref: slices.Clone(ref), hash: h}) // OPA may reuse ref's array
+		start := len(c.refs)
+		c.refs = append(c.refs, ref...)
+		c.entries = append(c.entries, cacheEntry{ref: c.refs[start:len(c.refs):len(c.refs)], hash: h})
 		f := len(c.frames) - 1
 		switch {
 		case c.indexed == f:
