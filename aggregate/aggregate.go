@@ -53,10 +53,43 @@ type group struct {
 }
 
 // fieldState is what a group keeps of one extra field: enough for
-// count(field), dc(field) and values(field), exactly mergeable.
+// count(field), dc(field) and values(field), exactly mergeable. A group's
+// one distinct value is kept as it is and the set made at the second: most
+// groups of a hunt whose by-fields are narrow (one user, address and hour)
+// hold one finding, and three maps for each cost more than the finding.
 type fieldState struct {
 	nonNull int64
-	set     map[string]struct{}
+	one     string              // the only distinct value, when has and set is nil
+	has     bool                // one is set
+	set     map[string]struct{} // the distinct values, once there are two
+}
+
+// add records one non-null value.
+func (fs *fieldState) add(v string) {
+	switch {
+	case fs.set != nil:
+		fs.set[v] = struct{}{} // a string is immutable: no copy needed
+	case !fs.has:
+		fs.one, fs.has = v, true
+	case v != fs.one:
+		fs.set = map[string]struct{}{fs.one: {}, v: {}}
+		fs.one, fs.has = "", false
+	}
+}
+
+// values returns the distinct values, in no order.
+func (fs *fieldState) values() []string {
+	if fs.set == nil {
+		if fs.has {
+			return []string{fs.one}
+		}
+		return nil
+	}
+	out := make([]string, 0, len(fs.set))
+	for v := range fs.set {
+		out = append(out, v)
+	}
+	return out
 }
 
 // addExtra folds one finding's extra values into the group.
@@ -70,12 +103,7 @@ func (g *group) addExtra(values []*string) {
 		}
 		fs := &g.extra[i]
 		fs.nonNull++
-		if fs.set == nil {
-			fs.set = map[string]struct{}{}
-		}
-		if _, ok := fs.set[*v]; !ok {
-			fs.set[*v] = struct{}{} // a string is immutable: no copy needed
-		}
+		fs.add(*v)
 	}
 }
 
@@ -84,11 +112,21 @@ func (g *group) mergeExtra(o *group) {
 	if len(o.extra) > len(g.extra) {
 		g.extra = append(g.extra, make([]fieldState, len(o.extra)-len(g.extra))...)
 	}
-	for i, ofs := range o.extra {
-		fs := &g.extra[i]
+	for i := range o.extra {
+		ofs, fs := &o.extra[i], &g.extra[i]
 		fs.nonNull += ofs.nonNull
-		if len(ofs.set) > 0 && fs.set == nil {
-			fs.set = make(map[string]struct{}, len(ofs.set))
+		if ofs.set == nil {
+			if ofs.has {
+				fs.add(ofs.one)
+			}
+			continue
+		}
+		if fs.set == nil {
+			set := make(map[string]struct{}, len(ofs.set)+1)
+			if fs.has {
+				set[fs.one] = struct{}{}
+			}
+			fs.set, fs.one, fs.has = set, "", false
 		}
 		for v := range ofs.set {
 			fs.set[v] = struct{}{}

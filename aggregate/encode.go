@@ -67,10 +67,7 @@ func (t *Table) Encode(w io.Writer) error {
 		e.uvarint(uint64(len(g.extra)))
 		for _, fs := range g.extra {
 			e.uvarint(uint64(fs.nonNull))
-			values := make([]string, 0, len(fs.set))
-			for v := range fs.set {
-				values = append(values, v)
-			}
+			values := fs.values()
 			slices.Sort(values)
 			e.uvarint(uint64(len(values)))
 			for _, v := range values {
@@ -127,7 +124,9 @@ func Decode(r io.Reader, specs Specs) (*Table, error) {
 		for j := range g.extra {
 			g.extra[j].nonNull = int64(d.uvarint())
 			if nv := d.count(); nv > 0 {
-				g.extra[j].set = make(map[string]struct{}, min(nv, 1024))
+				if nv > 1 {
+					g.extra[j].set = make(map[string]struct{}, min(nv, 1024))
+				}
 				last := ""
 				for n := range nv {
 					if d.err != nil {
@@ -137,7 +136,8 @@ func Decode(r io.Reader, specs Specs) (*Table, error) {
 					if n > 0 && v <= last {
 						d.fail("group %d: values out of order", i)
 					}
-					g.extra[j].set[v], last = struct{}{}, v
+					g.extra[j].add(v)
+					last = v
 				}
 			}
 		}
