@@ -91,11 +91,11 @@ func (c *ruleCache) Get(ref ast.Ref) (*ast.Term, bool) {
 	if i < 0 {
 		return nil, false
 	}
-	if e := &c.entries[i]; e.undefined {
+	e := &c.entries[i]
+	if e.undefined {
 		return nil, true
-	} else {
-		return e.value, false
 	}
+	return e.value, false
 }
 
 // Put caches ref's value; nil marks ref undefined. As in OPA's cache, a ref
