@@ -57,26 +57,70 @@ type group struct {
 }
 
 // fieldState is what a group keeps of one extra field: enough for
-// count(field), dc(field) and values(field), exactly mergeable.
+// count(field), dc(field) and values(field), exactly mergeable. A group's
+// one distinct value is kept as it is and the set made at the second: most
+// groups of a hunt whose by-fields are narrow (one user, address and hour)
+// hold one finding, and three maps for each cost more than the finding.
 type fieldState struct {
 	nonNull int64
-	set     map[string]struct{}
+	one     string              // the only distinct value, when has and set is nil
+	has     bool                // one is set
+	set     map[string]struct{} // the distinct values, once there are two
+}
+
+// add records one non-null value and returns the bytes it added (see
+// group.bytes).
+func (fs *fieldState) add(v string) int64 {
+	switch {
+	case fs.set != nil:
+		if _, ok := fs.set[v]; ok {
+			return 0
+		}
+		fs.set[v] = struct{}{} // a string is immutable: no copy needed
+		return int64(valueBytes + len(v))
+	case !fs.has:
+		fs.one, fs.has = v, true
+		return int64(len(v))
+	case v != fs.one:
+		fs.set = map[string]struct{}{fs.one: {}, v: {}}
+		fs.one, fs.has = "", false
+		return int64(setBytes + 2*valueBytes + len(v))
+	}
+	return 0
+}
+
+// values returns the distinct values, in no order.
+func (fs *fieldState) values() []string {
+	if fs.set == nil {
+		if fs.has {
+			return []string{fs.one}
+		}
+		return nil
+	}
+	out := make([]string, 0, len(fs.set))
+	for v := range fs.set {
+		out = append(out, v)
+	}
+	return out
 }
 
 // The memory a group takes, estimated for the spill budget (measured by
 // TestGroupBytesEstimate): the map entry, the group and its key; each
-// source kept; each extra field's set, and each value in one.
+// source kept; each extra field's state, its one value, or its set and each
+// value in it.
 const (
 	groupBytes  = 192
 	sourceBytes = 48
+	fieldBytes  = 48
 	setBytes    = 208
 	valueBytes  = 40
 )
 
 // bytes estimates the memory g and its key k take.
 func (g *group) bytes(k string) int64 {
-	n := int64(groupBytes + len(k) + sourceBytes*len(g.sources))
+	n := int64(groupBytes + len(k) + sourceBytes*len(g.sources) + fieldBytes*len(g.extra))
 	for _, fs := range g.extra {
+		n += int64(len(fs.one))
 		if fs.set != nil {
 			n += setBytes
 		}
@@ -91,6 +135,7 @@ func (g *group) bytes(k string) int64 {
 // bytes it added (see group.bytes).
 func (g *group) addExtra(values []*string) (added int64) {
 	if len(values) > len(g.extra) {
+		added += int64(fieldBytes * (len(values) - len(g.extra)))
 		g.extra = append(g.extra, make([]fieldState, len(values)-len(g.extra))...)
 	}
 	for i, v := range values {
@@ -99,14 +144,7 @@ func (g *group) addExtra(values []*string) (added int64) {
 		}
 		fs := &g.extra[i]
 		fs.nonNull++
-		if fs.set == nil {
-			fs.set = map[string]struct{}{}
-			added += setBytes
-		}
-		if _, ok := fs.set[*v]; !ok {
-			fs.set[*v] = struct{}{} // a string is immutable: no copy needed
-			added += int64(valueBytes + len(*v))
-		}
+		added += fs.add(*v)
 	}
 	return added
 }
@@ -116,11 +154,21 @@ func (g *group) mergeExtra(o *group) {
 	if len(o.extra) > len(g.extra) {
 		g.extra = append(g.extra, make([]fieldState, len(o.extra)-len(g.extra))...)
 	}
-	for i, ofs := range o.extra {
-		fs := &g.extra[i]
+	for i := range o.extra {
+		ofs, fs := &o.extra[i], &g.extra[i]
 		fs.nonNull += ofs.nonNull
-		if len(ofs.set) > 0 && fs.set == nil {
-			fs.set = make(map[string]struct{}, len(ofs.set))
+		if ofs.set == nil {
+			if ofs.has {
+				fs.add(ofs.one)
+			}
+			continue
+		}
+		if fs.set == nil {
+			set := make(map[string]struct{}, len(ofs.set)+1)
+			if fs.has {
+				set[fs.one] = struct{}{}
+			}
+			fs.set, fs.one, fs.has = set, "", false
 		}
 		for v := range ofs.set {
 			fs.set[v] = struct{}{}

@@ -118,10 +118,7 @@ func (gw *groupWriter) write(k string, g *group) error {
 	e.uvarint(uint64(len(g.extra)))
 	for _, fs := range g.extra {
 		e.uvarint(uint64(fs.nonNull))
-		values := make([]string, 0, len(fs.set))
-		for v := range fs.set {
-			values = append(values, v)
-		}
+		values := fs.values()
 		slices.Sort(values)
 		e.uvarint(uint64(len(values)))
 		for _, v := range values {
@@ -202,7 +199,9 @@ func (gr *groupReader) next() (string, *group, error) {
 	for j := range g.extra {
 		g.extra[j].nonNull = int64(d.uvarint())
 		if nv := d.count(); nv > 0 {
-			g.extra[j].set = make(map[string]struct{}, min(nv, 1024))
+			if nv > 1 {
+				g.extra[j].set = make(map[string]struct{}, min(nv, 1024))
+			}
 			last := ""
 			for n := range nv {
 				if d.err != nil {
@@ -212,7 +211,8 @@ func (gr *groupReader) next() (string, *group, error) {
 				if n > 0 && v <= last {
 					d.fail("group %d: values out of order", i)
 				}
-				g.extra[j].set[v], last = struct{}{}, v
+				g.extra[j].add(v)
+				last = v
 			}
 		}
 	}

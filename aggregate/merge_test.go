@@ -177,3 +177,41 @@ func BenchmarkAdd(b *testing.B) {
 		tab.Add(findings[i%n])
 	}
 }
+
+// TestMergeExtraEqualsSingleTable: extra fields (dc, values, count) merge to
+// the single table's rows whether each side holds no value, one or several,
+// the same or different ones.
+func TestMergeExtraEqualsSingleTable(t *testing.T) {
+	d := trail.Detection{ID: "d", By: []string{"user"},
+		Stats: stats(t, "count", "dc(eventName) as methods", "values(eventName) as names", "count(ua) as uas")}
+	spec, err := NewSpec(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs := Specs{"d": spec}
+	rng := rand.New(rand.NewPCG(20261129, 1))
+	vals := []*string{nil, str(""), str("a"), str("b"), str("c")}
+	for round := range 200 {
+		findings := make([]trail.Finding, 1+rng.IntN(12))
+		for i := range findings {
+			findings[i] = trail.Finding{Detection: "d", Values: []*string{vals[1+rng.IntN(2)]},
+				Extra: []*string{vals[rng.IntN(len(vals))], vals[rng.IntN(len(vals))]}}
+		}
+		single := New(specs)
+		parts := []*Table{New(specs), New(specs), New(specs)}
+		for _, f := range findings {
+			single.Add(f)
+			parts[rng.IntN(len(parts))].Add(f)
+		}
+		merged := parts[rng.IntN(len(parts))]
+		for _, p := range parts {
+			if p != merged {
+				merged.Merge(p)
+			}
+		}
+		assertRows(t, merged.Rows(), single.Rows())
+		if t.Failed() {
+			t.Fatalf("round %d: merged rows differ from the single table's", round)
+		}
+	}
+}

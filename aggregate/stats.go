@@ -167,9 +167,7 @@ func (s *Spec) fieldValues(g *group, by []*string, field string) []string {
 	}
 	out := []string{}
 	if i := slices.Index(s.extra, field); i >= 0 && i < len(g.extra) {
-		for v := range g.extra[i].set {
-			out = append(out, v)
-		}
+		out = append(out, g.extra[i].values()...)
 	}
 	slices.Sort(out)
 	return out

@@ -92,7 +92,8 @@ func detectionsOf(c *ast.Compiler, files []source, modules map[string]*ast.Modul
 		if err := checkRules(c, parsed, meta.File, id, append(keys, meta.Extra()...)); err != nil {
 			return nil, err
 		}
-		dets = append(dets, &detection{meta: meta, extra: meta.Extra(), span: span})
+		extra := meta.Extra()
+		dets = append(dets, &detection{meta: meta, extra: extra, byTerms: keyTerms(meta.By), extraTerms: keyTerms(extra), span: span})
 	}
 	return dets, nil
 }

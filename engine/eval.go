@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/metrics"
-	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/topdown"
 
 	"github.com/trailhunt/trailhunt/trail"
@@ -110,13 +108,7 @@ func (d *detection) evaluate(ctx context.Context, input ast.Value, recTime, now 
 	if timeout > 0 {
 		timer = time.AfterFunc(timeout, cancel.Cancel)
 	}
-	rs, err := d.query.Eval(ctx,
-		rego.EvalParsedInput(input),
-		rego.EvalTime(now),
-		rego.EvalExternalCancel(cancel),
-		rego.EvalMetrics(metrics.NoOp()),
-		rego.EvalGenerateJSON(keepAST), // read the finding as OPA made it, not a map built from it
-	)
+	t, err := d.query.eval(ctx, input, now, cancel)
 	if timer != nil {
 		timer.Stop()
 	}
@@ -129,19 +121,15 @@ func (d *detection) evaluate(ctx context.Context, input ast.Value, recTime, now 
 		}
 		return trail.Finding{}, false, err
 	}
-	if len(rs) == 0 {
-		return trail.Finding{}, false, nil
-	}
-	t, _ := rs[0].Bindings["finding"].(*ast.Term)
 	if t == nil {
-		return trail.Finding{}, false, fmt.Errorf("%w: finding is %v, want an object", ErrContract, rs[0].Bindings["finding"])
+		return trail.Finding{}, false, nil
 	}
 	obj, ok := t.Value.(ast.Object)
 	if !ok {
 		return trail.Finding{}, false, fmt.Errorf("%w: finding is %s, want an object", ErrContract, ast.ValueName(t.Value))
 	}
 	extra := d.extra
-	values, err := d.values(obj, d.meta.By)
+	values, err := d.values(obj, d.meta.By, d.byTerms)
 	if err != nil {
 		return trail.Finding{}, false, err
 	}
@@ -152,7 +140,7 @@ func (d *detection) evaluate(ctx context.Context, input ast.Value, recTime, now 
 	}
 	var extraValues []*string
 	if len(extra) > 0 {
-		if extraValues, err = d.values(obj, extra); err != nil {
+		if extraValues, err = d.values(obj, extra, d.extraTerms); err != nil {
 			return trail.Finding{}, false, err
 		}
 	}
@@ -182,23 +170,25 @@ type evalCancel struct {
 func (c *evalCancel) Cancel()         { c.timedOut.Store(true) }
 func (c *evalCancel) Cancelled() bool { return c.timedOut.Load() || c.ctx.Err() != nil }
 
-// values reads the finding's values of keys, checked against the contract
-// (every key present, values strings or null), in the order of keys.
-func (d *detection) values(obj ast.Object, keys []string) ([]*string, error) {
+// values reads the finding's values of keys (terms: keyTerms(keys)),
+// checked against the contract (every key present, values strings or null),
+// in the order of keys.
+func (d *detection) values(obj ast.Object, keys []string, terms []*ast.Term) ([]*string, error) {
 	out := make([]*string, len(keys))
+	strs := make([]string, len(keys)) // one allocation for the values out points to
 	for i, k := range keys {
 		if k == trail.TimeField && d.span > 0 {
 			continue // the host's: see evaluate
 		}
-		x := obj.Get(ast.InternedTerm(k))
+		x := obj.Get(terms[i])
 		if x == nil {
 			return nil, fmt.Errorf("%w: finding has no key %q (stats.by and the fields stats functions read)", ErrContract, k)
 		}
 		switch v := x.Value.(type) {
 		case ast.Null:
 		case ast.String:
-			s := string(v)
-			out[i] = &s
+			strs[i] = string(v)
+			out[i] = &strs[i]
 		default:
 			return nil, fmt.Errorf("%w: finding key %q is a %s, want a string or null", ErrContract, k, ast.ValueName(v))
 		}
@@ -206,5 +196,12 @@ func (d *detection) values(obj ast.Object, keys []string) ([]*string, error) {
 	return out, nil
 }
 
-// keepAST is rego.EvalGenerateJSON's function: results stay *ast.Term.
-func keepAST(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }
+// keyTerms are the finding keys as terms, made once: looking a key up in
+// the finding with a term made for each record cost an allocation per key.
+func keyTerms(keys []string) []*ast.Term {
+	out := make([]*ast.Term, len(keys))
+	for i, k := range keys {
+		out[i] = ast.StringTerm(k)
+	}
+	return out
+}

@@ -19,7 +19,8 @@ import (
 // When it refers to input as a whole or with a computed key, or to another
 // detection's rules, keys is nil and the whole record is decoded.
 type projection struct {
-	keys []string // sorted; nil means the whole record
+	keys  []string    // sorted; nil means the whole record
+	terms []*ast.Term // keys as terms (keyTerms), made once
 }
 
 var detectionsRoot = ast.MustParseRef("data.detections")
@@ -57,7 +58,8 @@ func projectionOf(c *ast.Compiler, id string) projection {
 	if whole {
 		return projection{}
 	}
-	return projection{keys: slices.Sorted(maps.Keys(keys))}
+	sorted := slices.Sorted(maps.Keys(keys))
+	return projection{keys: sorted, terms: keyTerms(sorted)}
 }
 
 // union is the projection that serves both p and o: one decoding of a
@@ -66,9 +68,24 @@ func (p projection) union(o projection) projection {
 	if p.keys == nil || o.keys == nil {
 		return projection{}
 	}
-	keys := slices.Concat(p.keys, o.keys)
-	slices.Sort(keys)
-	return projection{keys: slices.Compact(keys)}
+	var u projection
+	for i, j := 0, 0; i < len(p.keys) || j < len(o.keys); {
+		switch {
+		case j == len(o.keys) || i < len(p.keys) && p.keys[i] < o.keys[j]:
+			u.keys, u.terms = append(u.keys, p.keys[i]), append(u.terms, p.terms[i])
+			i++
+		case i == len(p.keys) || o.keys[j] < p.keys[i]:
+			u.keys, u.terms = append(u.keys, o.keys[j]), append(u.terms, o.terms[j])
+			j++
+		default: // in both
+			u.keys, u.terms = append(u.keys, p.keys[i]), append(u.terms, p.terms[i])
+			i, j = i+1, j+1
+		}
+	}
+	if u.keys == nil {
+		u.keys = []string{} // both empty: no key, not the whole record
+	}
+	return u
 }
 
 // Fields returns the top-level record keys detection id can see, or nil
@@ -100,7 +117,7 @@ func (p projection) value(rec trail.Record) (ast.Value, error) {
 		return nil, fmt.Errorf("decode record: %w", errNotObject)
 	}
 	obj := ast.NewObjectWithCapacity(len(p.keys))
-	for _, k := range p.keys {
+	for i, k := range p.keys {
 		raw := rec.Lookup(k)
 		if raw == nil {
 			continue
@@ -109,7 +126,7 @@ func (p projection) value(rec trail.Record) (ast.Value, error) {
 		if err != nil {
 			return nil, fmt.Errorf("decode record key %q: %w", k, err)
 		}
-		obj.Insert(ast.StringTerm(k), ast.NewTerm(v))
+		obj.Insert(p.terms[i], ast.NewTerm(v))
 	}
 	return obj, nil
 }

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
 
 	"github.com/trailhunt/trailhunt/aggregate"
 	"github.com/trailhunt/trailhunt/policies"
@@ -66,14 +66,16 @@ type Set struct {
 }
 
 type detection struct {
-	meta     trail.Detection
-	pre      prefilter
-	query    rego.PreparedEvalQuery
-	extra    []string      // meta.Extra(): finding keys beyond By
-	input    projection    // what of a record it sees
-	span     time.Duration // meta.Span: the host fills the by-field _time
-	filters  []filterEntry // every entry, expired ones included, in file order
-	suppress *suppressor   // the active entries
+	meta  trail.Detection
+	pre   prefilter
+	query query
+	extra []string // meta.Extra(): finding keys beyond By
+	// byTerms and extraTerms are meta.By and extra as terms (keyTerms).
+	byTerms, extraTerms []*ast.Term
+	input               projection    // what of a record it sees
+	span                time.Duration // meta.Span: the host fills the by-field _time
+	filters             []filterEntry // every entry, expired ones included, in file order
+	suppress            *suppressor   // the active entries
 }
 
 // source is one file of the policy set, named as a person would find it.
@@ -244,17 +246,14 @@ func compile(ctx context.Context, cfg Config, regoFiles, filterFiles, overrides 
 		return nil, err
 	}
 	specs := aggregate.Specs{}
+	store := inmem.New()
 	for _, d := range dets {
 		d.filters = lists[d.meta.ID]
 		d.suppress = newSuppressor(slices.DeleteFunc(slices.Clone(d.filters), func(e filterEntry) bool { return e.expired(now) }), d.meta.By, d.meta.IPFields)
 		if specs[d.meta.ID], err = aggregate.NewSpec(d.meta); err != nil {
 			return nil, fmt.Errorf("%s: %w: detection %s: %w", d.meta.File, ErrContract, d.meta.ID, err) // checked with the METADATA already
 		}
-		q, err := rego.New(
-			rego.Compiler(compiler),
-			rego.Query(fmt.Sprintf("finding := data.detections.%s.finding", d.meta.ID)),
-			rego.StrictBuiltinErrors(true),
-		).PrepareForEval(ctx)
+		q, err := prepareQuery(compiler, store, d.meta.ID)
 		if err != nil {
 			return nil, fmt.Errorf("prepare detection %s (%s): %w", d.meta.ID, d.meta.File, err)
 		}

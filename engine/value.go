@@ -83,7 +83,9 @@ func (p *valueParser) literal(text string, v ast.Value) (ast.Value, error) {
 
 func (p *valueParser) object() (ast.Value, error) {
 	p.i++ // '{'
-	var items [][2]*ast.Term
+	// CloudTrail's objects are small: their members are gathered on the stack.
+	var buf [16][2]*ast.Term
+	items := buf[:0]
 	p.space()
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		p.i++

@@ -29,9 +29,11 @@
 package sweep
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -275,10 +277,20 @@ func RunRecords(ctx context.Context, cfg Config, recs []trail.Record, ev Evaluat
 	return mergeParts(ctx, ev.Specs(), cfg.Spill, parts)
 }
 
+// mergeParts merges the workers' results into the one with the most groups,
+// which the others then need not be copied into (merging is commutative: the
+// same result whatever the order; with a spill budget, what does not fit the
+// largest table's share goes to its runs). parts is not used afterwards.
 func mergeParts(ctx context.Context, specs aggregate.Specs, spill aggregate.Spill, parts []*Result) Result {
 	res := newResult(specs, spill, 1)
-	for _, p := range parts {
-		res.merge(p)
+	if len(parts) > 0 {
+		largest := slices.MaxFunc(parts, func(a, b *Result) int { return cmp.Compare(a.Table.Len(), b.Table.Len()) })
+		res = largest
+		for _, p := range parts {
+			if p != largest {
+				res.merge(p)
+			}
+		}
 	}
 	res.Interrupted = ctx.Err() != nil
 	return *res

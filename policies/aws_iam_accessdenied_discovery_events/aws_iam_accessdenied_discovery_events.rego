@@ -118,7 +118,10 @@ package detections.aws_iam_accessdenied_discovery_events
 #
 # `input` is one CloudTrail record. Every field is read with a direct
 # reference and kept only when it is a string: a missing field, a JSON null and
-# a value of another type all become null and never raise an error.
+# a value of another type all become null and never raise an error. A field is
+# read once into a local (value, agent), not referenced again after its type
+# check: OPA evaluates every reference as a step of its own, and this policy
+# runs on every refused call of an IAM user.
 
 # finding: defined iff the record is an IAM user's refused call (a-c). Keys:
 # stats.by without _time (the host's) plus the fields the stats functions
@@ -150,8 +153,9 @@ access_denied if input.errorCode == "UnauthorizedException"
 # non-string would raise an error (the host evaluates with strict builtin
 # errors), hence the type check first.
 called_by_aws_service if {
-	is_string(input.userAgent)
-	endswith(lower(input.userAgent), ".amazonaws.com")
+	agent := input.userAgent
+	is_string(agent)
+	endswith(lower(agent), ".amazonaws.com")
 }
 
 # ---------------------------------------------------------------------------
@@ -159,24 +163,29 @@ called_by_aws_service if {
 # ---------------------------------------------------------------------------
 
 # src_ip: the Add-on's name for sourceIPAddress.
-src_ip := input.sourceIPAddress if {
-	is_string(input.sourceIPAddress)
+src_ip := value if {
+	value := input.sourceIPAddress
+	is_string(value)
 } else := null
 
-user_arn := input.userIdentity.arn if {
-	is_string(input.userIdentity.arn)
+user_arn := value if {
+	value := input.userIdentity.arn
+	is_string(value)
 } else := null
 
-event_id := input.eventID if {
-	is_string(input.eventID)
+event_id := value if {
+	value := input.eventID
+	is_string(value)
 } else := null
 
-event_name := input.eventName if {
-	is_string(input.eventName)
+event_name := value if {
+	value := input.eventName
+	is_string(value)
 } else := null
 
-event_source := input.eventSource if {
-	is_string(input.eventSource)
+event_source := value if {
+	value := input.eventSource
+	is_string(value)
 } else := null
 
 # ---------------------------------------------------------------------------
