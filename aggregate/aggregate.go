@@ -40,6 +40,7 @@
 package aggregate
 
 import (
+	"io"
 	"math"
 	"slices"
 	"time"
@@ -277,18 +278,47 @@ func (t *Table) Merge(o *Table) {
 		return
 	}
 	for k, og := range o.groups {
-		g := t.groups[k]
-		if g == nil {
-			g = &group{}
-			t.groups[k] = g // keys are immutable strings: sharing is safe
-		} else {
-			t.size -= g.bytes(k)
-		}
-		g.combine(og)
-		t.size += g.bytes(k)
+		t.mergeGroup(k, og) // keys are immutable strings: sharing is safe
 	}
+}
+
+// mergeGroup folds og into t's group k, and spills past the budget.
+func (t *Table) mergeGroup(k string, og *group) {
+	g := t.groups[k]
+	if g == nil {
+		g = &group{}
+		t.groups[k] = g
+	} else {
+		t.size -= g.bytes(k)
+	}
+	g.combine(og)
+	t.size += g.bytes(k)
 	if t.overBudget() {
 		t.spillRun(t)
+	}
+}
+
+// MergeEncoded merges the table Encode wrote to r into t group by group, as
+// Merge would merge the decoded table, without holding it: t's spill
+// budget applies as the groups arrive. An encoding that is not whole is an
+// error wrapping ErrCorrupt, and t then holds part of it: discard t.
+func (t *Table) MergeEncoded(r io.Reader) error {
+	gr, err := newGroupReader(r)
+	if err != nil {
+		return err
+	}
+	if t.groups == nil {
+		t.groups = make(map[string]*group)
+	}
+	for {
+		k, g, err := gr.next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		t.mergeGroup(k, g)
 	}
 }
 

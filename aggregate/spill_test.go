@@ -278,3 +278,44 @@ func TestGroupBytesEstimate(t *testing.T) {
 		})
 	}
 }
+
+// TestMergeEncoded: tables merged from their encodings, group by group,
+// into a table that spills, read as the tables merged in memory; a cut
+// encoding is ErrCorrupt.
+func TestMergeEncoded(t *testing.T) {
+	findings, specs := spillFindings(t, 6, 2000)
+	want := New(specs)
+	parts := []*Table{New(specs), New(specs), New(specs)}
+	for i, f := range findings {
+		want.Add(f)
+		parts[i%3].Add(f)
+	}
+	got := New(specs)
+	got.SetSpill(Spill{Budget: 16 << 10, Dir: t.TempDir()})
+	defer got.Close()
+	for _, p := range parts {
+		var b bytes.Buffer
+		if err := p.Encode(&b); err != nil {
+			t.Fatal(err)
+		}
+		if err := got.MergeEncoded(&b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if runs, _ := got.Spilled(); runs == 0 {
+		t.Fatal("no runs: the budget should have made some")
+	}
+	rows, shown := scanned(t, got)
+	wantRows, wantShown := scanned(t, want)
+	if !reflect.DeepEqual(rows, wantRows) || !reflect.DeepEqual(shown, wantShown) {
+		t.Fatalf("%d rows, want %d", len(rows), len(wantRows))
+	}
+	var enc bytes.Buffer
+	if err := parts[2].Encode(&enc); err != nil {
+		t.Fatal(err)
+	}
+	cut := enc.Bytes()[:enc.Len()-40]
+	if err := New(specs).MergeEncoded(bytes.NewReader(cut)); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("a cut encoding: %v", err)
+	}
+}

@@ -20,7 +20,10 @@
 //
 // Invariants:
 //   - a file is read whole or not at all: a truncated, altered or foreign
-//     file is ErrCorrupt, never part of a merge;
+//     file is ErrCorrupt, never part of a merge (Open checks the checksum of
+//     the whole before anything of the table is used);
+//   - a merge holds no partial whole: Open reads it as a stream, and its
+//     table is streamed again, group by group, into the merge;
 //   - Read gives back exactly the Meta and the table Write was given.
 package partial
 
@@ -91,36 +94,84 @@ func Write(w io.Writer, m Meta, t *aggregate.Table) error {
 	return nil
 }
 
-// Read reads a partial result; the table's rows are computed with specs.
-func Read(r io.Reader, specs aggregate.Specs) (Meta, *aggregate.Table, error) {
+// File is a partial result whose header, checksum and metadata are
+// checked, its table left on the reader to stream (Table), so that a
+// merge holds no partial whole in memory.
+type File struct {
+	Meta  Meta
+	table *io.SectionReader
+}
+
+// Open checks the partial result in r, size bytes: its header, the
+// checksum of the whole (one streaming pass) and its metadata. A
+// truncated, altered or foreign file is ErrCorrupt. The table is read
+// later, from r, by Table: r must not change meanwhile.
+func Open(r io.ReaderAt, size int64) (*File, error) {
+	if size < int64(len(magic)+sha256.Size) {
+		return nil, fmt.Errorf("%w: no partial-result header", ErrCorrupt)
+	}
+	head := make([]byte, min(size-sha256.Size, int64(len(magic)+binary.MaxVarintLen64)))
+	if _, err := r.ReadAt(head, 0); err != nil {
+		return nil, fmt.Errorf("read partial: %w", err)
+	}
+	if string(head[:len(magic)]) != magic {
+		return nil, fmt.Errorf("%w: no partial-result header", ErrCorrupt)
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(r, 0, size-sha256.Size)); err != nil {
+		return nil, fmt.Errorf("read partial: %w", err)
+	}
+	sum := make([]byte, sha256.Size)
+	if _, err := r.ReadAt(sum, size-sha256.Size); err != nil {
+		return nil, fmt.Errorf("read partial: %w", err)
+	}
+	if !bytes.Equal(h.Sum(nil), sum) {
+		return nil, fmt.Errorf("%w: checksum does not match (truncated or altered)", ErrCorrupt)
+	}
+	n, k := binary.Uvarint(head[len(magic):])
+	body := size - sha256.Size - int64(len(magic))
+	if k <= 0 || n > maxMeta || uint64(body-int64(k)) < n {
+		return nil, fmt.Errorf("%w: bad metadata length", ErrCorrupt)
+	}
+	metaAt := int64(len(magic) + k)
+	meta := make([]byte, n)
+	if _, err := r.ReadAt(meta, metaAt); err != nil {
+		return nil, fmt.Errorf("read partial: %w", err)
+	}
 	var m Meta
-	all, err := io.ReadAll(r)
-	if err != nil {
-		return m, nil, fmt.Errorf("read partial: %w", err)
-	}
-	if len(all) < len(magic)+sha256.Size || string(all[:len(magic)]) != magic {
-		return m, nil, fmt.Errorf("%w: no partial-result header", ErrCorrupt)
-	}
-	body, sum := all[:len(all)-sha256.Size], all[len(all)-sha256.Size:]
-	if got := sha256.Sum256(body); !bytes.Equal(got[:], sum) {
-		return m, nil, fmt.Errorf("%w: checksum does not match (truncated or altered)", ErrCorrupt)
-	}
-	rest := body[len(magic):]
-	n, k := binary.Uvarint(rest)
-	if k <= 0 || n > maxMeta || uint64(len(rest)-k) < n {
-		return m, nil, fmt.Errorf("%w: bad metadata length", ErrCorrupt)
-	}
-	dec := json.NewDecoder(bytes.NewReader(rest[k : k+int(n)]))
+	dec := json.NewDecoder(bytes.NewReader(meta))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
-		return m, nil, fmt.Errorf("%w: metadata: %v", ErrCorrupt, err)
+		return nil, fmt.Errorf("%w: metadata: %v", ErrCorrupt, err)
 	}
 	if m.FormatVersion != Version {
-		return m, nil, fmt.Errorf("%w: format version %d (this build reads %d)", ErrCorrupt, m.FormatVersion, Version)
+		return nil, fmt.Errorf("%w: format version %d (this build reads %d)", ErrCorrupt, m.FormatVersion, Version)
 	}
-	t, err := aggregate.Decode(bytes.NewReader(rest[k+int(n):]), specs)
+	tableAt := metaAt + int64(n)
+	return &File{Meta: m, table: io.NewSectionReader(r, tableAt, size-sha256.Size-tableAt)}, nil
+}
+
+// Table reads the table's encoding from its start: exactly the bytes
+// aggregate.Table.Encode wrote (aggregate.Decode or Table.MergeEncoded
+// read them).
+func (f *File) Table() io.Reader {
+	return io.NewSectionReader(f.table, 0, f.table.Size())
+}
+
+// Read reads a partial result whole; the table's rows are computed with
+// specs.
+func Read(r io.Reader, specs aggregate.Specs) (Meta, *aggregate.Table, error) {
+	all, err := io.ReadAll(r)
 	if err != nil {
-		return m, nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+		return Meta{}, nil, fmt.Errorf("read partial: %w", err)
 	}
-	return m, t, nil
+	f, err := Open(bytes.NewReader(all), int64(len(all)))
+	if err != nil {
+		return Meta{}, nil, err
+	}
+	t, err := aggregate.Decode(f.Table(), specs)
+	if err != nil {
+		return f.Meta, nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	return f.Meta, t, nil
 }

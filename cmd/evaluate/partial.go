@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -116,35 +115,28 @@ func runMerge(ctx context.Context, cfg config, ecfg engine.Config, stdout, stder
 	byIndex := map[int]shardFile{}
 	var problems []string
 	for n, f := range files {
-		name := f.name
-		b, err := f.read(ctx)
+		s, dup, err := mergePartial(ctx, f, table, func(s shardFile) (bool, error) {
+			if n == 0 {
+				first = s
+			}
+			if err := sameHunt([]shardFile{first, s}, set); err != nil {
+				return false, err
+			}
+			i := s.meta.ShardIndex
+			prev, dup := byIndex[i]
+			if dup && prev.sum != s.sum {
+				problems = append(problems, fmt.Sprintf("shard %d: %s and %s differ (a shard run twice on other inputs?); %s is used",
+					i, report.Printable(prev.name), report.Printable(s.name), report.Printable(prev.name)))
+			}
+			return !dup, nil // the same file twice: a re-run is idempotent
+		})
 		if err != nil {
 			fmt.Fprintf(stderr, "evaluate merge: %s\n", report.PrintableLines(err.Error()))
 			return exitUsage
 		}
-		m, t, err := partial.Read(bytes.NewReader(b), set.Specs())
-		if err != nil {
-			fmt.Fprintf(stderr, "evaluate merge: %s: %v\n", report.Printable(name), err)
-			return exitUsage
+		if !dup {
+			byIndex[s.meta.ShardIndex] = s
 		}
-		s := shardFile{name: name, meta: m, sum: contentSum(m, t)}
-		if n == 0 {
-			first = s
-		}
-		if err := sameHunt([]shardFile{first, s}, set); err != nil {
-			fmt.Fprintf(stderr, "evaluate merge: %v\n", err)
-			return exitUsage
-		}
-		i := m.ShardIndex
-		if prev, dup := byIndex[i]; dup {
-			if prev.sum != s.sum {
-				problems = append(problems, fmt.Sprintf("shard %d: %s and %s differ (a shard run twice on other inputs?); %s is used",
-					i, report.Printable(prev.name), report.Printable(s.name), report.Printable(prev.name)))
-			}
-			continue // the same file twice: a re-run is idempotent
-		}
-		byIndex[i] = s
-		table.Merge(t)
 	}
 	count := first.meta.ShardCount
 	var missing []int
@@ -202,23 +194,68 @@ func runMerge(ctx context.Context, cfg config, ecfg engine.Config, stdout, stder
 	return finishRun(cfg, sum, code, stderr)
 }
 
+// mergePartial opens the partial f, checks it whole, asks take whether
+// to merge it (an error from take is the merge's), and if so streams its
+// table into table. It holds none of it in memory but a group at a time.
+func mergePartial(ctx context.Context, f partialSource, table *aggregate.Table, take func(shardFile) (bool, error)) (s shardFile, dup bool, err error) {
+	b, err := f.open(ctx)
+	if err != nil {
+		return s, false, err
+	}
+	defer b.Close()
+	st, err := b.Stat()
+	if err != nil {
+		return s, false, err
+	}
+	name := report.Printable(f.name)
+	pf, err := partial.Open(b, st.Size())
+	if err != nil {
+		return s, false, fmt.Errorf("%s: %w", name, err)
+	}
+	sum, err := contentSum(pf)
+	if err != nil {
+		return s, false, fmt.Errorf("%s: %w", name, err)
+	}
+	s = shardFile{name: f.name, meta: pf.Meta, sum: sum}
+	ok, err := take(s)
+	if err != nil || !ok {
+		return s, true, err
+	}
+	if err := table.MergeEncoded(pf.Table()); err != nil {
+		return s, false, fmt.Errorf("%s: %w: %w", name, partial.ErrCorrupt, err)
+	}
+	return s, false, nil
+}
+
 // contentSum identifies a partial's results: its meta but the shard's wall
 // time, and its table. A shard run again gives the same sum.
-func contentSum(m partial.Meta, t *aggregate.Table) [32]byte {
+func contentSum(f *partial.File) ([32]byte, error) {
 	h := sha256.New()
+	m := f.Meta
 	m.Summary.Elapsed = 0
 	json.NewEncoder(h).Encode(m)
-	t.Encode(h)
 	var s [32]byte
+	if _, err := io.Copy(h, f.Table()); err != nil {
+		return s, err
+	}
 	h.Sum(s[:0])
-	return s
+	return s, nil
 }
 
 // partialSource is one partial result to read for a merge: a local file
 // or an S3 object.
 type partialSource struct {
 	name string
-	read func(context.Context) ([]byte, error)
+	open func(context.Context) (partialBytes, error)
+}
+
+// partialBytes is a partial's bytes where they can be read twice (its
+// checksum, then its table), never whole in memory: the local file, or an
+// S3 object spooled to a temporary file.
+type partialBytes interface {
+	io.ReaderAt
+	io.Closer
+	Stat() (os.FileInfo, error)
 }
 
 // partialSources expands the merge's arguments, local and s3:// alike (one
@@ -235,7 +272,7 @@ func partialSources(ctx context.Context, cfg config) ([]partialSource, error) {
 				return nil, err
 			}
 			for _, name := range names {
-				out = append(out, partialSource{name, func(context.Context) ([]byte, error) { return os.ReadFile(name) }})
+				out = append(out, partialSource{name, func(context.Context) (partialBytes, error) { return os.Open(name) }})
 			}
 			continue
 		}
@@ -290,17 +327,21 @@ func s3Partials(ctx context.Context, c *s3source.Client, url string) ([]partialS
 	}
 	var out []partialSource
 	for _, in := range found {
-		out = append(out, partialSource{in.Path, func(ctx context.Context) ([]byte, error) {
+		out = append(out, partialSource{in.Path, func(ctx context.Context) (partialBytes, error) {
 			rc, err := src.Open(ctx, in)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", in.Path, err)
 			}
 			defer rc.Close()
-			b, err := io.ReadAll(rc)
+			sp, err := newSpool()
 			if err != nil {
+				return nil, err
+			}
+			if _, err := io.Copy(sp, rc); err != nil {
+				sp.Close()
 				return nil, fmt.Errorf("%s: %w", in.Path, err)
 			}
-			return b, nil
+			return sp.f, nil
 		}})
 	}
 	return out, nil
