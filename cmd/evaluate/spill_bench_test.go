@@ -18,8 +18,10 @@ import (
 // every finding is its own row (eventID is a by-field of
 // aws_createaccesskey), BENCH_ROWS of them (default 2,000,000), run by the
 // binary with the default --max-memory and with --max-memory 0 (every
-// group in memory). It reports each run's peak RSS and wall time and fails
-// unless both write the same rows, byte for byte. Not part of make test:
+// group in memory), then as two shards whose partials are merged, each
+// process with the default --max-memory. It reports each process's peak
+// RSS and wall time and fails unless the three write the same rows, byte
+// for byte. Not part of make test:
 //
 //	go test -run '^$' -bench DistinctRows -benchtime 1x -timeout 30m ./cmd/evaluate
 func BenchmarkDistinctRows(b *testing.B) {
@@ -44,22 +46,13 @@ func BenchmarkDistinctRows(b *testing.B) {
 				args = append(args, "--max-memory", mem)
 				name = "--max-memory " + mem
 			}
-			cmd := exec.Command(bin, append(args, archive)...)
-			cmd.Env = append(os.Environ(), "TMPDIR="+dir)
-			start := time.Now()
-			if out, err := cmd.CombinedOutput(); err != nil {
-				b.Fatalf("%s: %v\n%s", name, err, out)
-			}
-			wall := time.Since(start)
-			rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss / 1024 // KiB on Linux
-			f, err := os.Open(out)
+			rss, wall := measure(b, bin, dir, append(args, archive)...)
+			sums[i] = fileSum(b, out)
+			st, err := os.Stat(out)
 			if err != nil {
 				b.Fatal(err)
 			}
-			h := sha256.New()
-			rows, _ := io.Copy(h, f)
-			f.Close()
-			h.Sum(sums[i][:0])
+			rows := st.Size()
 			b.Logf("%s: %d records, peak RSS %d MiB, %.1f s, %d bytes of rows", name, n, rss, wall.Seconds(), rows)
 			unit := map[int]string{0: "default", 1: "unbounded"}[i]
 			b.ReportMetric(float64(rss), "MiB-RSS-"+unit)
@@ -68,7 +61,54 @@ func BenchmarkDistinctRows(b *testing.B) {
 		if sums[0] != sums[1] {
 			b.Fatal("the spilled run's rows differ from the in-memory run's")
 		}
+		// The same hunt as two shards and a merge, each process with the
+		// default --max-memory: the merge streams the partials.
+		var parts []string
+		for i := range 2 {
+			part := filepath.Join(dir, fmt.Sprintf("shard-%d.thp", i))
+			rss, wall := measure(b, bin, dir, "--quiet", "--detection", "aws_createaccesskey", "--partial", part,
+				"--shard-count", "2", "--shard-index", strconv.Itoa(i), archive)
+			b.Logf("shard %d: peak RSS %d MiB, %.1f s", i, rss, wall.Seconds())
+			parts = append(parts, part)
+		}
+		merged := filepath.Join(dir, "merged.jsonl")
+		rss, wall := measure(b, bin, dir, append([]string{"merge", "--quiet", "--detection", "aws_createaccesskey", "--format", "jsonl", "--output", merged}, parts...)...)
+		b.Logf("merge: peak RSS %d MiB, %.1f s", rss, wall.Seconds())
+		b.ReportMetric(float64(rss), "MiB-RSS-merge")
+		if got := fileSum(b, merged); got != sums[0] {
+			b.Fatal("the merge's rows differ from the single run's")
+		}
 	}
+}
+
+// measure runs the binary with TMPDIR=dir and returns its peak RSS in MiB
+// and its wall time.
+func measure(b *testing.B, bin, dir string, args ...string) (int64, time.Duration) {
+	b.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "TMPDIR="+dir)
+	start := time.Now()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("%v: %v\n%s", args, err, out)
+	}
+	return cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss / 1024, time.Since(start)
+}
+
+// fileSum is the SHA-256 of a file.
+func fileSum(b *testing.B, path string) [32]byte {
+	b.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		b.Fatal(err)
+	}
+	var s [32]byte
+	h.Sum(s[:0])
+	return s
 }
 
 // writeDistinctArchive writes n CreateAccessKey records, each by one user
