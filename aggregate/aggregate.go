@@ -20,9 +20,10 @@
 //     number of findings: adding a finding to an existing group allocates
 //     nothing, and a new group keeps a private copy of its strings (never a
 //     reference into a caller's buffer); with a Spill budget (spill.go),
-//     the groups in memory stay within it and the rest lie on disk in
-//     sorted runs, read back merged, so that a spilled table reads exactly
-//     as the same table in memory;
+//     the groups in memory stay within it and the rest lie in sorted runs
+//     in the caller's Runs store (sweep.SpillDir: files), read back merged,
+//     so that a spilled table reads exactly as the same table in memory;
+//     the package itself does no I/O;
 //   - merging partial tables gives exactly the table that adding every finding
 //     to one table would give, whatever the split and the merge order: a
 //     group keeps the distinct values of every field its stats read (so dc
@@ -259,7 +260,7 @@ func (t *Table) Merge(o *Table) {
 	}
 	if o.spilled() && t.spill == nil {
 		// t takes o's runs, and never spills more of its own.
-		t.spill = &spillState{Spill: Spill{Budget: math.MaxInt64, Dir: o.spill.Dir}}
+		t.spill = &spillState{Spill: Spill{Budget: math.MaxInt64, Runs: o.spill.Runs}}
 	}
 	if t.spill != nil && o != t {
 		t.adopt(o)

@@ -5,42 +5,51 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 )
 
 // Spill bounds the memory of a table's groups: past Budget bytes (an
-// estimate, see group.bytes), the table writes its groups to a run file, in
-// row order and in the partial-table encoding, and starts again empty.
+// estimate, see group.bytes), the table writes its groups to a run, in row
+// order and in the partial-table encoding, and starts again empty.
 // Reading the table (Scan, Encode, HeldKeys) merges the runs and what is
 // in memory as it goes: rows come out exactly as without spilling, and
 // memory holds one group per run while they are read.
 type Spill struct {
-	Budget int64  // bytes of groups kept in memory; 0 or less: never spill
-	Dir    string // where the table makes its directory of runs; "": os.TempDir()
+	Budget int64 // bytes of groups kept in memory; 0 or less: never spill
+	Runs   Runs  // where the runs go; nil: never spill
+}
+
+// Runs is where tables keep the runs they spill (sweep.SpillDir keeps them
+// as files): the package does no I/O of its own. It must be safe for
+// concurrent use: the tables of several workers share one. A table removes
+// the runs it no longer needs (merged into others, or at Close); what is
+// left of a table that is not closed is the store's to remove.
+type Runs interface {
+	// Create starts a new run; name identifies it to Open and Remove and
+	// in error messages.
+	Create() (w io.WriteCloser, name string, err error)
+	Open(name string) (io.ReadCloser, error)
+	Remove(name string) error
 }
 
 // fanIn is how many runs of one level are merged into one run of the
-// next: a table holds fewer than fanIn runs per level (a few dozen files
-// open while it is read, however large), and every group is rewritten
-// once per level, log_fanIn of the spills.
+// next: a table holds fewer than fanIn runs per level (a few dozen open
+// while it is read, however large), and every group is rewritten once per
+// level, log_fanIn of the spills.
 const fanIn = 16
 
-// spillState is a table's runs on disk.
+// spillState is a table's runs.
 type spillState struct {
 	Spill
-	dir  string   // this table's directory of runs, made at its first spill
-	dirs []string // every directory whose runs this table holds (merged tables' too)
 	runs []run
 	size int64 // bytes in runs
-	made int   // runs made, for their names
 	err  error // the first failure to spill: the table then stays in memory
 }
 
-// run is one sorted file of groups.
+// run is one sorted sequence of groups, in the store that holds it.
 type run struct {
-	path  string
+	store Runs
+	name  string
 	level int // 0: spilled from memory; n+1: fanIn runs of level n merged
 	size  int64
 }
@@ -48,7 +57,7 @@ type run struct {
 // SetSpill makes the table spill past s.Budget. Call it on an empty table;
 // Close removes the runs.
 func (t *Table) SetSpill(s Spill) {
-	if s.Budget > 0 {
+	if s.Budget > 0 && s.Runs != nil {
 		t.spill = &spillState{Spill: s}
 	}
 }
@@ -71,19 +80,18 @@ func (t *Table) SpillErr() error {
 	return t.spill.err
 }
 
-// Close removes the table's runs from disk. The table must not be read
-// afterwards.
+// Close removes the table's runs. The table must not be read afterwards.
 func (t *Table) Close() error {
 	if t.spill == nil {
 		return nil
 	}
 	var errs []error
-	for _, d := range t.spill.dirs {
-		if err := os.RemoveAll(d); err != nil {
+	for _, r := range t.spill.runs {
+		if err := r.store.Remove(r.name); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	t.spill.dirs, t.spill.runs = nil, nil
+	t.spill.runs, t.spill.size = nil, 0
 	return errors.Join(errs...)
 }
 
@@ -162,48 +170,43 @@ func (t *Table) compact() {
 		}
 		s.add(merged)
 		for _, r := range these {
-			os.Remove(r.path)
+			r.store.Remove(r.name) // merged: a run left behind is the store's to remove
 		}
 	}
 }
 
-// write makes a run file of the given level in s's directory with what
-// fill writes.
+// write makes a run of the given level with what fill writes.
 func (s *spillState) write(level int, fill func(*groupWriter) error) (run, error) {
-	if s.dir == "" {
-		dir, err := os.MkdirTemp(s.Dir, "trailhunt-spill-")
-		if err != nil {
-			return run{}, err
-		}
-		s.dir = dir
-		s.dirs = append(s.dirs, dir)
-	}
-	path := filepath.Join(s.dir, fmt.Sprintf("run-%06d", s.made))
-	s.made++
-	f, err := os.Create(path)
+	w, name, err := s.Runs.Create()
 	if err != nil {
 		return run{}, err
 	}
-	gw := newGroupWriter(f)
+	cw := &countingWriter{w: w}
+	gw := newGroupWriter(cw)
 	err = fill(gw)
 	if err == nil {
 		err = gw.close()
 	}
-	var size int64
-	if err == nil {
-		var st os.FileInfo
-		if st, err = f.Stat(); err == nil {
-			size = st.Size()
-		}
-	}
-	if cerr := f.Close(); err == nil {
+	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(path)
-		return run{}, err
+		s.Runs.Remove(name)
+		return run{}, fmt.Errorf("%s: %w", name, err)
 	}
-	return run{path: path, level: level, size: size}, nil
+	return run{store: s.Runs, name: name, level: level, size: cw.n}, nil
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // adopt takes over o's runs: t reads and removes them from now on.
@@ -214,8 +217,7 @@ func (t *Table) adopt(o *Table) {
 	for _, r := range o.spill.runs {
 		t.spill.add(r)
 	}
-	t.spill.dirs = append(t.spill.dirs, o.spill.dirs...)
-	o.spill.runs, o.spill.dirs, o.spill.size = nil, nil, 0
+	o.spill.runs, o.spill.size = nil, 0
 	t.compact()
 }
 
@@ -256,23 +258,23 @@ func mergeGroups(keys []string, groups map[string]*group, runs []run, fn func(k 
 		mem++
 		return k, groups[k], nil
 	}}}
-	var files []*os.File
+	var closers []io.Closer
 	defer func() {
-		for _, f := range files {
-			f.Close()
+		for _, c := range closers {
+			c.Close()
 		}
 	}()
 	for _, r := range runs {
-		f, err := os.Open(r.path)
+		rc, err := r.store.Open(r.name)
 		if err != nil {
 			return fmt.Errorf("read spilled run: %w", err)
 		}
-		files = append(files, f)
-		gr, err := newGroupReader(f)
+		closers = append(closers, rc)
+		gr, err := newGroupReader(rc)
 		if err != nil {
-			return fmt.Errorf("read spilled run %s: %w", r.path, err)
+			return fmt.Errorf("read spilled run %s: %w", r.name, err)
 		}
-		all = append(all, &cursor{path: r.path, next: func() (string, *group, error) {
+		all = append(all, &cursor{name: r.name, next: func() (string, *group, error) {
 			k, g, err := gr.next()
 			if err == io.EOF {
 				return "", nil, errDone
@@ -333,7 +335,7 @@ var errDone = errors.New("done")
 // cursor is one sorted source of groups in a merge: the table's memory or
 // one run.
 type cursor struct {
-	path string // a run's file; "" for memory
+	name string // a run's; "" for memory
 	key  string
 	g    *group
 	next func() (string, *group, error)
@@ -346,7 +348,7 @@ func (c *cursor) advance() (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("read spilled run %s: %w", c.path, err)
+		return false, fmt.Errorf("read spilled run %s: %w", c.name, err)
 	}
 	c.key, c.g = k, g
 	return true, nil

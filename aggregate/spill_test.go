@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"reflect"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,17 +92,17 @@ func TestSpilledTableReadsAsInMemory(t *testing.T) {
 		{200 << 10, 2, true},
 	} {
 		t.Run(fmt.Sprintf("budget=%d/workers=%d", tc.budget, tc.workers), func(t *testing.T) {
-			dir := t.TempDir()
+			store := newMemRuns()
 			parts := make([]*Table, tc.workers)
 			for i := range parts {
 				parts[i] = New(specs)
-				parts[i].SetSpill(Spill{Budget: tc.budget / int64(tc.workers), Dir: dir})
+				parts[i].SetSpill(Spill{Budget: tc.budget / int64(tc.workers), Runs: store})
 			}
 			for i, f := range findings {
 				parts[i%tc.workers].Add(f)
 			}
 			got := New(specs)
-			got.SetSpill(Spill{Budget: tc.budget, Dir: dir})
+			got.SetSpill(Spill{Budget: tc.budget, Runs: store})
 			for _, p := range parts {
 				got.Merge(p)
 			}
@@ -135,8 +136,8 @@ func TestSpilledTableReadsAsInMemory(t *testing.T) {
 			if err := got.Close(); err != nil {
 				t.Fatal(err)
 			}
-			if left, _ := os.ReadDir(dir); len(left) != 0 {
-				t.Fatalf("Close left %d entries in the spill directory", len(left))
+			if left := store.len(); left != 0 {
+				t.Fatalf("Close left %d runs in the store", left)
 			}
 		})
 	}
@@ -147,7 +148,7 @@ func TestSpilledTableReadsAsInMemory(t *testing.T) {
 func TestSpilledTableMergedIntoUnbudgetedTable(t *testing.T) {
 	findings, specs := spillFindings(t, 5, 1000)
 	want, spilled := New(specs), New(specs)
-	spilled.SetSpill(Spill{Budget: 8 << 10, Dir: t.TempDir()})
+	spilled.SetSpill(Spill{Budget: 8 << 10, Runs: newMemRuns()})
 	for _, f := range findings {
 		want.Add(f)
 		spilled.Add(f)
@@ -171,14 +172,15 @@ func TestSpillFailureKeepsRows(t *testing.T) {
 	findings, specs := spillFindings(t, 2, 500)
 	want := New(specs)
 	got := New(specs)
-	missing := filepath.Join(t.TempDir(), "not-there")
-	got.SetSpill(Spill{Budget: 1 << 10, Dir: missing})
+	store := newMemRuns()
+	store.failCreate = errors.New("no space left on device")
+	got.SetSpill(Spill{Budget: 1 << 10, Runs: store})
 	for _, f := range findings {
 		want.Add(f)
 		got.Add(f)
 	}
-	if err := got.SpillErr(); err == nil || !strings.Contains(err.Error(), missing) {
-		t.Fatalf("SpillErr = %v, want the directory named", err)
+	if err := got.SpillErr(); err == nil || !strings.HasSuffix(err.Error(), "groups to disk: no space left on device") {
+		t.Fatalf("SpillErr = %v, want the store's error", err)
 	}
 	if runs, _ := got.Spilled(); runs != 0 {
 		t.Fatalf("%d runs", runs)
@@ -192,26 +194,19 @@ func TestSpillFailureKeepsRows(t *testing.T) {
 // never fewer rows.
 func TestDamagedRunIsAnError(t *testing.T) {
 	findings, specs := spillFindings(t, 3, 500)
-	dir := t.TempDir()
+	store := newMemRuns()
 	tab := New(specs)
-	tab.SetSpill(Spill{Budget: 8 << 10, Dir: dir})
+	tab.SetSpill(Spill{Budget: 8 << 10, Runs: store})
 	for _, f := range findings {
 		tab.Add(f)
 	}
 	defer tab.Close()
-	runs, _ := filepath.Glob(filepath.Join(dir, "*", "run-*"))
-	if len(runs) < 2 {
-		t.Fatalf("runs: %v", runs)
-	}
-	b, err := os.ReadFile(runs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(runs[0], b[:len(b)-1], 0o600); err != nil {
-		t.Fatal(err)
-	}
-	err = tab.Scan(func(trail.Row, bool) error { return nil })
-	want := "read spilled run " + runs[0] + ": not a valid partial table: checksum does not match (truncated or altered)"
+	name := tab.spill.runs[1].name
+	store.mu.Lock()
+	store.runs[name] = store.runs[name][:len(store.runs[name])-1]
+	store.mu.Unlock()
+	err := tab.Scan(func(trail.Row, bool) error { return nil })
+	want := "read spilled run " + name + ": not a valid partial table: checksum does not match (truncated or altered)"
 	if !errors.Is(err, ErrCorrupt) || err.Error() != want {
 		t.Fatalf("err = %v\nwant %s", err, want)
 	}
@@ -291,7 +286,7 @@ func TestMergeEncoded(t *testing.T) {
 		parts[i%3].Add(f)
 	}
 	got := New(specs)
-	got.SetSpill(Spill{Budget: 16 << 10, Dir: t.TempDir()})
+	got.SetSpill(Spill{Budget: 16 << 10, Runs: newMemRuns()})
 	defer got.Close()
 	for _, p := range parts {
 		var b bytes.Buffer
@@ -318,4 +313,62 @@ func TestMergeEncoded(t *testing.T) {
 	if err := New(specs).MergeEncoded(bytes.NewReader(cut)); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("a cut encoding: %v", err)
 	}
+}
+
+// memRuns keeps runs in memory, for this package's tests (sweep.SpillDir
+// keeps them as files, tested there and end to end by cmd/evaluate).
+type memRuns struct {
+	mu         sync.Mutex
+	runs       map[string][]byte // the closed runs
+	n          int
+	failCreate error
+}
+
+func newMemRuns() *memRuns { return &memRuns{runs: map[string][]byte{}} }
+
+type memRun struct {
+	bytes.Buffer
+	store *memRuns
+	name  string
+}
+
+func (w *memRun) Close() error {
+	w.store.mu.Lock()
+	defer w.store.mu.Unlock()
+	w.store.runs[w.name] = w.Bytes()
+	return nil
+}
+
+func (m *memRuns) Create() (io.WriteCloser, string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failCreate != nil {
+		return nil, "", m.failCreate
+	}
+	m.n++
+	name := fmt.Sprintf("mem-run-%d", m.n)
+	return &memRun{store: m, name: name}, name, nil
+}
+
+func (m *memRuns) Open(name string) (io.ReadCloser, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.runs[name]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
+	}
+	return io.NopCloser(bytes.NewReader(b)), nil
+}
+
+func (m *memRuns) Remove(name string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.runs, name)
+	return nil
+}
+
+func (m *memRuns) len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.runs)
 }

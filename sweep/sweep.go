@@ -84,10 +84,10 @@ type Config struct {
 	// OnRecord, when set, is called for each record read, before it is
 	// evaluated, one call at a time (the --watch cache uses it).
 	OnRecord func(trail.Record)
-	// Spill bounds the memory of the result's groups (aggregate.Spill):
-	// each worker's table gets an equal share of the budget, and the
-	// result's table the whole of it. The caller closes Result.Table to
-	// remove the runs.
+	// Spill bounds the memory of the result's groups (aggregate.Spill;
+	// SpillDir keeps the runs as files): each worker's table gets an
+	// equal share of the budget. The caller closes Result.Table, then the
+	// store, to remove the runs.
 	Spill aggregate.Spill
 	// OnInputs, when set, is called once the inputs have been listed, before
 	// any is read, with their number and total size (stdin counts as size

@@ -11,6 +11,7 @@ import (
 
 	"github.com/trailhunt/trailhunt/aggregate"
 	"github.com/trailhunt/trailhunt/report"
+	"github.com/trailhunt/trailhunt/sweep"
 	"github.com/trailhunt/trailhunt/trail"
 )
 
@@ -49,11 +50,11 @@ func suffixB(s string) string {
 }
 
 // spillOf is the aggregation's share of --max-memory: half of it, the
-// rest for the engine, the readers' buffers and the Go runtime's headroom.
-// A variable so that the tests make small results spill without bounding
-// the test process's memory.
-var spillOf = func(maxMemory int64) aggregate.Spill {
-	return aggregate.Spill{Budget: maxMemory / 2}
+// rest for the engine, the readers' buffers and the Go runtime's headroom;
+// the runs go to dir. A variable so that the tests make small results
+// spill without bounding the test process's memory.
+var spillOf = func(maxMemory int64, dir *sweep.SpillDir) aggregate.Spill {
+	return aggregate.Spill{Budget: maxMemory / 2, Runs: dir}
 }
 
 // limitMemory sets the Go runtime's soft memory limit to --max-memory, so

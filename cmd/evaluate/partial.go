@@ -107,8 +107,10 @@ func runMerge(ctx context.Context, cfg config, ecfg engine.Config, stdout, stder
 	}
 	// Each partial is merged as it is read (the table spills past
 	// --max-memory), once its hunt is found the same as the first's.
+	spillDir := &sweep.SpillDir{}
+	defer spillDir.Close()
 	table := aggregate.New(set.Specs())
-	table.SetSpill(spillOf(cfg.maxMemory))
+	table.SetSpill(spillOf(cfg.maxMemory, spillDir))
 	defer table.Close()
 	defer debug.SetMemoryLimit(limitMemory(cfg.maxMemory))
 	var first shardFile

@@ -115,6 +115,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 
 	defer debug.SetMemoryLimit(limitMemory(cfg.maxMemory))
+	spillDir := &sweep.SpillDir{}
+	defer spillDir.Close()
 	rd := loader.New(loaderConfig(cfg, stdin))
 	errs := &errorPrinter{w: stderr, max: cfg.maxErrors, quiet: cfg.quiet}
 	verification.verify(ctx, cfg, errs)
@@ -127,7 +129,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		Until:     cfg.until,
 		OnError:   errs.print,
 		OnInputs:  prog.total,
-		Spill:     spillOf(cfg.maxMemory),
+		Spill:     spillOf(cfg.maxMemory, spillDir),
 	}
 	if raw != nil {
 		scfg.OnFinding = raw.write

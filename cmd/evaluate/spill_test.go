@@ -12,6 +12,7 @@ import (
 
 	"github.com/trailhunt/trailhunt/aggregate"
 	"github.com/trailhunt/trailhunt/partial"
+	"github.com/trailhunt/trailhunt/sweep"
 )
 
 // spillEverything makes every run and merge of the test spill its result
@@ -19,7 +20,10 @@ import (
 func spillEverything(t *testing.T, dir string) {
 	t.Helper()
 	orig := spillOf
-	spillOf = func(int64) aggregate.Spill { return aggregate.Spill{Budget: 2 << 10, Dir: dir} }
+	spillOf = func(_ int64, d *sweep.SpillDir) aggregate.Spill {
+		d.Parent = dir
+		return aggregate.Spill{Budget: 2 << 10, Runs: d}
+	}
 	t.Cleanup(func() { spillOf = orig })
 }
 
@@ -100,9 +104,7 @@ func TestSpillFailureKeepsResults(t *testing.T) {
 	args := []string{"--workers", "1", "--now", "2026-11-26T00:00:00Z", "--format", "jsonl", fixtures}
 	want := evaluate(t, "", args...)
 	gone := filepath.Join(t.TempDir(), "gone")
-	orig := spillOf
-	spillOf = func(int64) aggregate.Spill { return aggregate.Spill{Budget: 2 << 10, Dir: gone} }
-	t.Cleanup(func() { spillOf = orig })
+	spillEverything(t, gone)
 	got := evaluate(t, "", args...)
 	line := regexp.MustCompile(`(?m)^evaluate: spill \d+ groups to disk: \w+ ` + regexp.QuoteMeta(gone) + `\S*: no such file or directory; the results were kept in memory, past --max-memory 256 MiB$`)
 	if got.code != exitOK || got.stdout != want.stdout || !line.MatchString(got.stderr) {
