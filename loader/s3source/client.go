@@ -60,6 +60,10 @@ type Config struct {
 	Attempts    int
 	Timeout     time.Duration
 	Backoff     time.Duration
+	// PartSize is the largest object Put writes with one PutObject, and
+	// the size of the parts of a larger one (0: DefaultPartSize; at least
+	// MinPartSize).
+	PartSize int64
 }
 
 // Client holds one AWS configuration and an S3 client per region. It is
