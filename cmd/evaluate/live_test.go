@@ -216,3 +216,24 @@ func TestWatchWithoutRoomReReads(t *testing.T) {
 		t.Errorf("exit %d", code)
 	}
 }
+
+// TestWatchOverS3 is the tuning session over an S3 bucket: watch reads the
+// objects once, then re-evaluates them from its cache on a filter edit,
+// as it does for local files.
+func TestWatchOverS3(t *testing.T) {
+	_, bucket := s3Trail(t)
+	dir := copyPolicies(t)
+	stdout, stderr, stop := background(t, "watch", "--policies", dir, "--now", "2026-11-26T00:00:00Z", "--detection", "aws_createaccesskey",
+		"--workers", "1", "--format", "table", "--width", "120", bucket+"/AWSLogs/")
+	waitFor(t, stderr, "watching for policy and filter changes")
+	waitFor(t, stdout, "aws_createaccesskey — AWS CreateAccessKey (2 rows)")
+
+	replaceFile(t, filepath.Join(dir, "aws_createaccesskey", "filters.yaml"), stratusFilter)
+	waitFor(t, stdout, "suppressed by aws_createaccesskey/stratus-detonations: 0 -> 1")
+	if code := stop(); code != exitOK {
+		t.Errorf("exit %d after Ctrl-C, want 0; stderr:\n%s", code, stderr.String())
+	}
+	if strings.Contains(stderr.String(), "error") {
+		t.Errorf("errors on stderr:\n%s", stderr.String())
+	}
+}
