@@ -4,9 +4,14 @@ OPA      := $(GO) tool opa
 REGO     := policies/ policies_test.rego
 COVERAGE := 95
 
-.PHONY: test go-fmt go-vet go-test s3-server rego-fmt rego-check rego-test bench fuzz
+.PHONY: test go-tidy go-fmt go-vet go-test s3-server rego-fmt rego-check rego-test bench fuzz
 
-test: go-fmt go-vet rego-fmt rego-check rego-test go-test
+test: go-tidy go-fmt go-vet rego-fmt rego-check rego-test go-test
+
+# go.mod and go.sum as go mod tidy leaves them (a dependency used directly
+# is listed as direct).
+go-tidy:
+	$(GO) mod tidy -diff
 
 go-fmt:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
