@@ -239,7 +239,7 @@ func (t *Table) Add(f trail.Finding) {
 		g.observe(1, ts, ts)
 	}
 	if t.overBudget() {
-		t.spillRun(t)
+		t.spillMemory()
 	}
 }
 
@@ -264,7 +264,7 @@ func (t *Table) Merge(o *Table) {
 	}
 	if t.spill != nil && o != t {
 		t.adopt(o)
-		if t.spill.err == nil && t.size+o.size > t.spill.Budget && t.spillRun(o.clone()) {
+		if t.spill.err == nil && t.size+o.size > t.spill.Budget && t.writeRun(o.groups) {
 			return
 		}
 	}
@@ -295,7 +295,7 @@ func (t *Table) mergeGroup(k string, og *group) {
 	g.combine(og)
 	t.size += g.bytes(k)
 	if t.overBudget() {
-		t.spillRun(t)
+		t.spillMemory()
 	}
 }
 
@@ -321,16 +321,6 @@ func (t *Table) MergeEncoded(r io.Reader) error {
 		}
 		t.mergeGroup(k, g)
 	}
-}
-
-// clone is a shallow copy of t's groups in memory: spilling the copy
-// empties it, not t.
-func (t *Table) clone() *Table {
-	c := &Table{specs: t.specs, groups: make(map[string]*group, len(t.groups)), size: t.size}
-	for k, g := range t.groups {
-		c.groups[k] = g
-	}
-	return c
 }
 
 // Len returns the number of distinct groups held in memory (all of them
@@ -370,7 +360,7 @@ func (t *Table) Scan(fn func(r trail.Row, shown bool) error) error {
 // where condition holds back: aggregated, but not reported.
 func (t *Table) Tally() (rows int64, held map[string]int64, err error) {
 	held = map[string]int64{}
-	err = t.each(func(k string, g *group) error {
+	err = t.eachUnordered(func(k string, g *group) error {
 		det, keep := t.keep(k, g)
 		if keep {
 			rows++
@@ -387,7 +377,7 @@ func (t *Table) Tally() (rows int64, held map[string]int64, err error) {
 // in a row shown exactly when its group's key is not among them.
 func (t *Table) HeldKeys() (map[string]bool, error) {
 	held := map[string]bool{}
-	err := t.each(func(k string, g *group) error {
+	err := t.eachUnordered(func(k string, g *group) error {
 		if _, keep := t.keep(k, g); !keep {
 			held[k] = true
 		}

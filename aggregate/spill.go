@@ -102,30 +102,36 @@ func (t *Table) overBudget() bool {
 	return t.spill != nil && t.spill.err == nil && t.size > t.spill.Budget
 }
 
-// spillRun writes o's groups in memory to a run of t's, in row order, and
-// empties o (o may be t). A failure is kept in t.spill.err, and o is left
-// as it was.
-func (t *Table) spillRun(o *Table) bool {
+// spillMemory writes t's groups in memory to a run and empties them; after
+// a failure (t.spill.err) they stay.
+func (t *Table) spillMemory() {
+	if t.writeRun(t.groups) {
+		t.groups = make(map[string]*group)
+		t.size = 0
+	}
+}
+
+// writeRun writes groups to a run of t's, in row order, and reports
+// whether it did. A failure is kept in t.spill.err.
+func (t *Table) writeRun(groups map[string]*group) bool {
 	s := t.spill
-	if s.err != nil || len(o.groups) == 0 {
+	if s.err != nil || len(groups) == 0 {
 		return s.err == nil
 	}
-	keys := o.sortedKeys()
+	keys := sortedKeys(groups)
 	r, err := s.write(0, func(gw *groupWriter) error {
 		for _, k := range keys {
-			if err := gw.write(k, o.groups[k]); err != nil {
+			if err := gw.write(k, groups[k]); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		s.err = fmt.Errorf("spill %d groups to disk: %w", len(o.groups), err)
+		s.err = fmt.Errorf("spill %d groups to disk: %w", len(groups), err)
 		return false
 	}
 	s.add(r)
-	o.groups = make(map[string]*group)
-	o.size = 0
 	t.compact()
 	return true
 }
@@ -221,9 +227,10 @@ func (t *Table) adopt(o *Table) {
 	t.compact()
 }
 
-func (t *Table) sortedKeys() []string {
-	keys := make([]string, 0, len(t.groups))
-	for k := range t.groups {
+// sortedKeys returns the keys of groups in row order.
+func sortedKeys(groups map[string]*group) []string {
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, compareKeys)
@@ -234,7 +241,7 @@ func (t *Table) sortedKeys() []string {
 // order (compareKeys), each key once with the groups of that key from
 // every run combined. The groups passed must not be modified.
 func (t *Table) each(fn func(k string, g *group) error) error {
-	keys := t.sortedKeys()
+	keys := sortedKeys(t.groups)
 	if !t.spilled() {
 		for _, k := range keys {
 			if err := fn(k, t.groups[k]); err != nil {
@@ -244,6 +251,20 @@ func (t *Table) each(fn func(k string, g *group) error) error {
 		return nil
 	}
 	return mergeGroups(keys, t.groups, t.spill.runs, fn)
+}
+
+// eachUnordered is each for a caller that needs every group once, in any
+// order: a table in memory is not sorted for it.
+func (t *Table) eachUnordered(fn func(k string, g *group) error) error {
+	if t.spilled() {
+		return t.each(fn)
+	}
+	for k, g := range t.groups {
+		if err := fn(k, g); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // mergeGroups merges the groups in memory (keys sorted) and the runs, as

@@ -72,18 +72,20 @@ func limitMemory(maxMemory int64) int64 {
 // they are written.
 func shownRows(table *aggregate.Table) report.Rows {
 	return func(yield func(trail.Row, error) bool) {
-		stop := errors.New("stop")
 		err := table.Scan(func(r trail.Row, shown bool) error {
 			if shown && !yield(r, nil) {
-				return stop
+				return errStopRows
 			}
 			return nil
 		})
-		if err != nil && err != stop {
+		if err != nil && err != errStopRows {
 			yield(trail.Row{}, err)
 		}
 	}
 }
+
+// errStopRows ends a Scan whose rows are no longer wanted.
+var errStopRows = errors.New("stop reading rows")
 
 // spillWarning says when the results could not be spilled to disk: they
 // stay right, held in memory past --max-memory.

@@ -117,7 +117,7 @@ func runMerge(ctx context.Context, cfg config, ecfg engine.Config, stdout, stder
 	byIndex := map[int]shardFile{}
 	var problems []string
 	for n, f := range files {
-		s, dup, err := mergePartial(ctx, f, table, func(s shardFile) (bool, error) {
+		err := mergePartial(ctx, f, table, func(s shardFile) (bool, error) {
 			if n == 0 {
 				first = s
 			}
@@ -125,19 +125,19 @@ func runMerge(ctx context.Context, cfg config, ecfg engine.Config, stdout, stder
 				return false, err
 			}
 			i := s.meta.ShardIndex
-			prev, dup := byIndex[i]
-			if dup && prev.sum != s.sum {
-				problems = append(problems, fmt.Sprintf("shard %d: %s and %s differ (a shard run twice on other inputs?); %s is used",
-					i, report.Printable(prev.name), report.Printable(s.name), report.Printable(prev.name)))
+			if prev, dup := byIndex[i]; dup {
+				if prev.sum != s.sum {
+					problems = append(problems, fmt.Sprintf("shard %d: %s and %s differ (a shard run twice on other inputs?); %s is used",
+						i, report.Printable(prev.name), report.Printable(s.name), report.Printable(prev.name)))
+				}
+				return false, nil // the same file twice: a re-run is idempotent
 			}
-			return !dup, nil // the same file twice: a re-run is idempotent
+			byIndex[i] = s
+			return true, nil
 		})
 		if err != nil {
 			fmt.Fprintf(stderr, "evaluate merge: %s\n", report.PrintableLines(err.Error()))
 			return exitUsage
-		}
-		if !dup {
-			byIndex[s.meta.ShardIndex] = s
 		}
 	}
 	count := first.meta.ShardCount
@@ -199,34 +199,32 @@ func runMerge(ctx context.Context, cfg config, ecfg engine.Config, stdout, stder
 // mergePartial opens the partial f, checks it whole, asks take whether
 // to merge it (an error from take is the merge's), and if so streams its
 // table into table. It holds none of it in memory but a group at a time.
-func mergePartial(ctx context.Context, f partialSource, table *aggregate.Table, take func(shardFile) (bool, error)) (s shardFile, dup bool, err error) {
+func mergePartial(ctx context.Context, f partialSource, table *aggregate.Table, take func(shardFile) (bool, error)) error {
 	b, err := f.open(ctx)
 	if err != nil {
-		return s, false, err
+		return err
 	}
 	defer b.Close()
 	st, err := b.Stat()
 	if err != nil {
-		return s, false, err
+		return err
 	}
 	name := report.Printable(f.name)
 	pf, err := partial.Open(b, st.Size())
 	if err != nil {
-		return s, false, fmt.Errorf("%s: %w", name, err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	sum, err := contentSum(pf)
 	if err != nil {
-		return s, false, fmt.Errorf("%s: %w", name, err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
-	s = shardFile{name: f.name, meta: pf.Meta, sum: sum}
-	ok, err := take(s)
-	if err != nil || !ok {
-		return s, true, err
+	if ok, err := take(shardFile{name: f.name, meta: pf.Meta, sum: sum}); err != nil || !ok {
+		return err
 	}
 	if err := table.MergeEncoded(pf.Table()); err != nil {
-		return s, false, fmt.Errorf("%s: %w: %w", name, partial.ErrCorrupt, err)
+		return fmt.Errorf("%s: %w: %w", name, partial.ErrCorrupt, err)
 	}
-	return s, false, nil
+	return nil
 }
 
 // contentSum identifies a partial's results: its meta but the shard's wall
